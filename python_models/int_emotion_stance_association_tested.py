@@ -1,0 +1,14 @@
+"""Per theme, the chi-square test of emotion x stance and each cell's adjusted standardised residual."""
+
+from rednote_affect.stats import emotion_stance_association
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    counts = (
+        dbt.ref("fct_emotion_by_theme_stance")
+        .filter("identity = 'all'")
+        .select("theme, emotion, stance, comment_count")
+        .df()
+    )
+    return emotion_stance_association(counts)
