@@ -86,41 +86,52 @@ def _schema_era(field_names: list[str] | set[str]) -> str:
 
 
 def _read_csv(path: Path, entity: str) -> tuple[str, Iterator[RawRecord]]:
-    handle = path.open(encoding="utf-8-sig", newline="")
-    reader = csv.reader(handle)
-    try:
-        header = next(reader)
-    except StopIteration:
-        handle.close()
+    """Records of a CSV export, each checked against the header's field count.
+
+    A stray quote makes the csv module swallow the following lines into one record. When a malformed record
+    spans several physical lines, only its first line is quarantined and parsing restarts on the next line,
+    so the records it swallowed are read again rather than lost inside one bad row.
+    """
+    # Split on "\n" only (keeping it): str.splitlines would also break on U+2028 and friends inside text.
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = handle.read().split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    if not lines:
         return "2025", iter(())
-    header = [name.strip() for name in header]
+    header = [name.strip() for name in next(csv.reader(lines[:1]))]
     if ENTITY_KEYS[entity] not in header:
-        handle.close()
         raise ValueError(f"unrecognised header: no {ENTITY_KEYS[entity]} column")
 
     def records() -> Iterator[RawRecord]:
-        with handle:
-            row_number = 0
-            line_end = reader.line_num
+        row_number = 0
+        next_line = 1  # 0-based index of the first line not yet parsed (line 0 is the header)
+        while next_line < len(lines):
+            reader = csv.reader(lines[next_line:])
+            offset = next_line
+            restart_at = None
+            consumed = 0
             for fields in reader:
-                line_start = line_end + 1
-                line_end = reader.line_num
+                first_line = offset + consumed  # 0-based
+                consumed = reader.line_num
                 if not fields:
                     continue  # a blank line is no record
                 row_number += 1
-                if len(fields) != len(header):
-                    yield RawRecord(
-                        values={},
-                        row_number=row_number,
-                        line_number=line_start,
-                        load_error=(
-                            f"malformed csv row: {len(fields)} fields, expected {len(header)}"
-                        ),
-                        raw_record=",".join(fields)[:RAW_RECORD_MAX_CHARS],
-                    )
+                if len(fields) == len(header):
+                    yield RawRecord(values=dict(zip(header, fields, strict=True)), row_number=row_number,
+                                    line_number=first_line + 1)
                     continue
-                yield RawRecord(values=dict(zip(header, fields, strict=True)), row_number=row_number,
-                                line_number=line_start)
+                spanned = offset + consumed - first_line
+                yield RawRecord(
+                    values={},
+                    row_number=row_number,
+                    line_number=first_line + 1,
+                    load_error=f"malformed csv row: {len(fields)} fields, expected {len(header)}",
+                    raw_record=(lines[first_line] if spanned > 1 else ",".join(fields))[:RAW_RECORD_MAX_CHARS],
+                )
+                if spanned > 1:
+                    restart_at = first_line + 1
+                    break
+            next_line = restart_at if restart_at is not None else len(lines)
 
     return _schema_era(header), records()
 

@@ -34,12 +34,12 @@ class Progress:
         self.started = clock()
         self._last_logged = self.started
 
-    def rate(self) -> float:
-        elapsed = self.clock() - self.started
+    def rate(self, now: float | None = None) -> float:
+        elapsed = (self.clock() if now is None else now) - self.started
         return self.done / elapsed if elapsed > 0 else 0.0
 
-    def line(self) -> str:
-        rate = self.rate()
+    def line(self, now: float | None = None) -> str:
+        rate = self.rate(now)
         remaining = (self.total - self.done) / rate if rate > 0 else float("nan")
         eta = _format_seconds(remaining) if rate > 0 else "?"
         percent = 100.0 * self.done / self.total if self.total else 100.0
@@ -50,7 +50,7 @@ class Progress:
         now = self.clock()
         if now - self._last_logged >= self.every_seconds and self.done < self.total:
             self._last_logged = now
-            self.log(self.line())
+            self.log(self.line(now))
 
     def finish(self) -> None:
         self.log(self.line() + " done")

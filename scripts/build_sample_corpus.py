@@ -14,6 +14,7 @@ Run: .venv/bin/python scripts/build_sample_corpus.py
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import html
@@ -76,7 +77,12 @@ def split_posts(posts: list[dict]) -> dict[str, str]:
     return split
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--crawl-dir", type=Path, default=CRAWL_DIR)
+    parser.add_argument("--gold-dir", type=Path, default=GOLD_DIR)
+    arguments = parser.parse_args(argv)
+    crawl_dir, gold_dir = arguments.crawl_dir, arguments.gold_dir
     posts, comments = load_parts()
     rng = random.Random(20250119)
     split = split_posts(posts)
@@ -147,16 +153,16 @@ def main() -> None:
         newer["like_count"] = display_count(int(likes * 1.3) + 1, rng)
         recrawl_rows.append(newer)
 
-    CRAWL_DIR.mkdir(parents=True, exist_ok=True)
-    for stale in CRAWL_DIR.glob("search_*"):
+    crawl_dir.mkdir(parents=True, exist_ok=True)
+    for stale in crawl_dir.glob("search_*"):
         stale.unlink()
-    write_export(note_rows, CRAWL_DIR / "search_contents_2025-01-20.csv", "notes", "2025")
-    write_export(comment_rows, CRAWL_DIR / "search_comments_2025-01-20.csv", "comments", "2025")
-    write_export(recrawl_rows, CRAWL_DIR / "search_comments_2025-01-26.csv", "comments", "2025")
+    write_export(note_rows, crawl_dir / "search_contents_2025-01-20.csv", "notes", "2025")
+    write_export(comment_rows, crawl_dir / "search_comments_2025-01-20.csv", "comments", "2025")
+    write_export(recrawl_rows, crawl_dir / "search_comments_2025-01-26.csv", "comments", "2025")
 
-    GOLD_DIR.mkdir(parents=True, exist_ok=True)
+    gold_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in (("gold_post_labels.csv", post_labels), ("gold_comment_labels.csv", comment_labels)):
-        with (GOLD_DIR / name).open("w", encoding="utf-8", newline="") as handle:
+        with (gold_dir / name).open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)

@@ -1,0 +1,188 @@
+"""Incremental, cached, resumable inference: embeddings and labels."""
+
+import hashlib
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from rednote_affect.classifiers.base import ClassificationResult, load_codebook
+from rednote_affect.classifiers.heads import HeadsClassifier, TrainingData
+from rednote_affect.embeddings import EmbeddingBackend
+from rednote_affect.inference import (
+    EmbeddingLookup,
+    classify_new_comments,
+    embed_new_texts,
+    text_hash,
+)
+from rednote_affect.progress import Progress
+
+
+def fake_backend(calls: list, fail_after: int | None = None) -> EmbeddingBackend:
+    """Deterministic 8-dimensional vectors from a text's hash; records what it was asked to embed."""
+
+    def encode(texts, role):
+        if fail_after is not None and len(calls) + len(texts) > fail_after:
+            raise KeyboardInterrupt("killed mid-build")
+        calls.extend(texts)
+        return np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8) for t in texts], np.float32)
+
+    return EmbeddingBackend("fake", "fake-8", 8, encode)
+
+
+def texts_table(texts):
+    return pa.table({"text_hash": [text_hash(t) for t in texts], "text": texts})
+
+
+def test_embed_only_new_texts(tmp_path):
+    calls = []
+    backend = fake_backend(calls)
+    first = embed_new_texts(texts_table(["a", "b"]), set(), cache_dir=tmp_path, backend=backend)
+    assert sorted(calls) == ["a", "b"] and first.num_rows == 2
+    stored = set(first["embedding_key"].to_pylist())
+    calls.clear()
+    second = embed_new_texts(texts_table(["a", "b", "c"]), stored, cache_dir=tmp_path, backend=backend)
+    assert calls == ["c"] and second["text_hash"].to_pylist() == [text_hash("c")]
+    vectors = np.array(second["embedding"].to_pylist())
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def _resumed(tmp_path):
+    import pyarrow.parquet as pq
+
+    shards = list((tmp_path / "embeddings").rglob("shard-*.parquet"))
+    return {key for shard in shards for key in pq.read_table(shard)["embedding_key"].to_pylist()}
+
+
+def test_shards_flush_per_batch_and_resume(tmp_path, monkeypatch):
+    from rednote_affect import shard_cache
+
+    monkeypatch.setattr(shard_cache.ShardCache, "__init__", _small_flush(shard_cache.ShardCache.__init__))
+    texts = [f"text {i}" for i in range(40)]
+    calls = []
+    with pytest.raises(KeyboardInterrupt):
+        embed_new_texts(texts_table(texts), set(), cache_dir=tmp_path, batch_size=8,
+                        backend=fake_backend(calls, fail_after=24))
+    assert len(_resumed(tmp_path)) == 24  # three batches of 8 reached disk before the kill
+    calls_after = []
+    result = embed_new_texts(texts_table(texts), set(), cache_dir=tmp_path, batch_size=8,
+                             backend=fake_backend(calls_after))
+    assert result.num_rows == 40 and len(calls_after) == 16
+
+
+def _small_flush(original):
+    def init(self, directory, key_column, flush_rows=2048):
+        original(self, directory, key_column, flush_rows=1)
+
+    return init
+
+
+class CountingClassifier:
+    backend, model_id = "counting", "counting-model"
+
+    def __init__(self, version="v1", fail=()):
+        self.version = version
+        self.fail = set(fail)
+        self.seen: list[str] = []
+
+    def classify(self, items):
+        self.seen.extend(item.text for item in items)
+        return [
+            ClassificationResult(item.key, "unclassified", "unclassified", status="unclassified", error="boom")
+            if item.text in self.fail else ClassificationResult(item.key, "joy", "neutral", 0.9, 0.8)
+            for item in items
+        ]
+
+
+def items_table(texts):
+    return pa.table({"classification_input_key": [text_hash(t) for t in texts], "content": texts,
+                     "post_text": ["post"] * len(texts)})
+
+
+def merge(stored, new):
+    """What dbt's incremental merge on classification_key does."""
+    if stored is None:
+        return new
+    keep = ~np.isin(stored["classification_key"].to_numpy(zero_copy_only=False),
+                    new["classification_key"].to_numpy(zero_copy_only=False))
+    return pa.concat_tables([stored.filter(pa.array(keep)), new])
+
+
+def test_each_input_is_classified_once_and_failures_are_retried(tmp_path):
+    classifier = CountingClassifier(fail={"b"})
+    first = classify_new_comments(items_table(["a", "b"]), None, classifier, cache_dir=tmp_path)
+    statuses = dict(zip(first["classification_input_key"].to_pylist(), first["classification_status"].to_pylist(),
+                        strict=True))
+    assert statuses == {text_hash("a"): "ok", text_hash("b"): "unclassified"}
+    assert first.filter(pa.compute.equal(first["classification_status"], "unclassified"))["emotion"].to_pylist() == [
+        "unclassified"]
+    stored = first
+    classifier = CountingClassifier()  # the endpoint recovered
+    second = classify_new_comments(items_table(["a", "b", "c"]), stored, classifier, cache_dir=tmp_path)
+    assert sorted(classifier.seen) == ["b", "c"]  # a is cached; b is retried, not resumed from the shard
+    stored = merge(stored, second)
+    assert stored.num_rows == 3 and set(stored["classification_status"].to_pylist()) == {"ok"}
+    classifier = CountingClassifier()
+    third = classify_new_comments(items_table(["a", "b", "c"]), stored, classifier, cache_dir=tmp_path)
+    assert classifier.seen == [] and third.num_rows == 0
+
+
+def test_changed_version_relabels_and_reverting_reselects_without_inference(tmp_path):
+    stored = classify_new_comments(items_table(["a"]), None, CountingClassifier("v1"), cache_dir=tmp_path)
+    new_version = CountingClassifier("v2")
+    stored = merge(stored, classify_new_comments(items_table(["a"]), stored, new_version, cache_dir=tmp_path))
+    assert new_version.seen == ["a"] and stored.num_rows == 2
+    reverted = CountingClassifier("v1")
+    reselected = classify_new_comments(items_table(["a"]), stored, reverted, cache_dir=tmp_path)
+    assert reverted.seen == [] and reselected["classifier_version"].to_pylist() == ["v1"]
+    assert reselected["selected_at"][0].as_py() > reselected["classified_at"][0].as_py()
+
+
+def test_heads_are_deterministic_and_version_follows_training_data():
+    rng = np.random.default_rng(0)
+    codebook = load_codebook()
+    contents = [f"comment {i} {codebook.emotions[i % 12]}" for i in range(120)]
+    training = TrainingData(contents, ["post"] * 120, [codebook.emotions[i % 12] for i in range(120)],
+                            [codebook.stances[i % 3] for i in range(120)])
+    table = {text: rng.normal(size=16).astype(np.float32) for text in contents + ["post", "new text"]}
+
+    def lookup(texts):
+        return np.array([table[t] for t in texts])
+
+    first = HeadsClassifier(training, lookup, "fake").predict_frame(["new text", contents[5]], ["post", "post"])
+    second = HeadsClassifier(training, lookup, "fake").predict_frame(["new text", contents[5]], ["post", "post"])
+    assert first.equals(second)
+    assert set(first["emotion"]) <= set(codebook.emotions)
+    changed = TrainingData(contents, ["post"] * 120, ["anger"] + training.emotion[1:], training.stance)
+    assert HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
+
+
+def test_embedding_lookup_loads_once_and_embeds_what_is_missing():
+    calls = []
+    loads = []
+    stored = pa.table({
+        "text_hash": [text_hash("a")],
+        "embedding": pa.FixedSizeListArray.from_arrays(pa.array(np.ones(8, np.float32)), 8),
+    })
+
+    def load():
+        loads.append(1)
+        return stored
+
+    lookup = EmbeddingLookup(load, lambda: fake_backend(calls))
+    vectors = lookup(["a", "b", "a"])
+    assert vectors.shape == (3, 8) and np.allclose(vectors[0], 1) and calls == ["b"]
+    lookup(["b"])
+    assert len(loads) == 1 and calls == ["b"]
+
+
+def test_progress_line_has_rate_and_eta():
+    lines = []
+    times = iter([0.0, 5.0, 11.0, 30.0, 30.0])
+    progress = Progress(100, "labels", every_seconds=10, log=lines.append, clock=lambda: next(times))
+    progress.update(10)  # t=5: too soon
+    progress.update(10)  # t=11: logs
+    assert lines == ["labels: 20/100 (20.0%) 1.8 texts/s ETA 0:44"]
+    progress.update(80)
+    progress.finish()
+    assert lines[-1].startswith("labels: 100/100 (100.0%)") and lines[-1].endswith("done")
