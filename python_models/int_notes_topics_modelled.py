@@ -9,18 +9,18 @@ def model(dbt, session):
     languages = dbt.ref("int_texts_language_detected")
     posts = notes.join(languages, "post_text_hash = text_hash", how="left").select(
         "note_id, post_text, coalesce(language, 'none') as language").df()
-    embeddings = dbt.ref("int_text_embeddings")
-    stopwords = set(dbt.ref("stopwords_zh").df()["word"]) | set(dbt.ref("stopwords_en").df()["word"])
-    gold_posts = dbt.ref("stg_gold__post_labels").filter("split = 'train'").select("note_id, theme").df()
+    evidence = dbt.ref("int_notes_theme_evidence").join(
+        dbt.ref("int_text_embeddings").select("text_hash as embedded_hash, embedding"), "text_hash = embedded_hash"
+    ).select("evidence_source, evidence_kind, note_id, text_hash, gold_theme, embedding").df()
+    chinese_stopwords = dbt.ref("stopwords_zh").df()
+    english_stopwords = dbt.ref("stopwords_en").df()
+    stopwords = set(chinese_stopwords["word"]) | set(english_stopwords["word"])
     return model_post_topics(
         posts,
-        # Only the posts' embeddings: the table also holds every comment's.
-        load_embeddings=lambda: embeddings.join(notes.select("post_text_hash"), "text_hash = post_text_hash")
-        .select("text_hash, embedding").to_arrow_table(),
+        evidence,
         themes=dbt.ref("codebook_themes").df(),
         overrides=dbt.ref("topic_theme_overrides").df(),
         stopwords=stopwords,
-        gold_posts=gold_posts,
         embedding_backend=dbt.config.get("embedding_backend"),
         embedding_model=dbt.config.get("embedding_model") or None,
         seed=int(dbt.config.get("topic_seed")),

