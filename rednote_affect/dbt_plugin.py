@@ -6,6 +6,8 @@ raw_dir: ...}` are loaded through it each run, before the staging views read the
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 
@@ -13,6 +15,14 @@ from rednote_affect.ingest import read_exports
 
 
 class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict) -> None:
+        # The marts' post-hook copies each mart to <exports_dir>/<mart>.parquet; DuckDB's COPY needs the folder.
+        self.exports_dir = plugin_config.get("exports_dir")
+
+    def configure_connection(self, conn) -> None:
+        if self.exports_dir:
+            Path(self.exports_dir).mkdir(parents=True, exist_ok=True)
+
     def load(self, source_config: SourceConfig):
         raw_dir = source_config.get("raw_dir")
         entity = source_config.get("entity")

@@ -295,5 +295,6 @@ def label_comments(
         embedding_model_id = f"{backend_name}:{model_name or 'default'}"
     classifier = build_classifier(config, training=training, embed_lookup=lookup,
                                   embedding_model_id=embedding_model_id, label_map=label_map,
-                                  codebook_emotions=codebook_emotions)
+                                  codebook_emotions=codebook_emotions,
+                                  cache_dir=cache_root(database_file) / "heads")
     return classify_new_comments(items, stored, classifier, cache_dir=cache_root(database_file))

@@ -10,7 +10,20 @@ labels as (
 
 final as (
 
-    select *
+    select
+        classification_input_key,
+        classification_key,
+        emotion,
+        emotion_confidence,
+        stance,
+        stance_confidence,
+        classification_status,
+        classification_error,
+        classifier_backend,
+        classifier_model,
+        classifier_version,
+        classified_at,
+        selected_at
     from labels
     qualify row_number() over (
         partition by classification_input_key

@@ -4,7 +4,10 @@ with recursive
 
 comments as (
 
-    select comment_id, parent_comment_id from {{ ref('int_comments_kept') }}
+    select
+        comment_id,
+        parent_comment_id
+    from {{ ref('int_comments_kept') }}
 
 ),
 

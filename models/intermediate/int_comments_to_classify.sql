@@ -4,13 +4,21 @@ with
 
 crawl as (
 
-    select classification_input_key, content, post_text from {{ ref('int_comments_contextualised') }}
+    select
+        classification_input_key,
+        content,
+        post_text
+    from {{ ref('int_comments_contextualised') }}
 
 ),
 
 gold as (
 
-    select classification_input_key, content, post_text from {{ ref('int_gold_comments_contextualised') }}
+    select
+        classification_input_key,
+        content,
+        post_text
+    from {{ ref('int_gold_comments_contextualised') }}
 
 ),
 

@@ -4,7 +4,10 @@ with
 
 raw_notes as (
 
-    select 'notes' as entity, source_file, count(*) as raw_rows
+    select
+        'notes' as entity,
+        source_file,
+        count(*) as raw_rows
     from {{ ref('stg_mediacrawler__notes') }}
     group by all
 
@@ -12,7 +15,10 @@ raw_notes as (
 
 raw_comments as (
 
-    select 'comments' as entity, source_file, count(*) as raw_rows
+    select
+        'comments' as entity,
+        source_file,
+        count(*) as raw_rows
     from {{ ref('stg_mediacrawler__comments') }}
     group by all
 
@@ -20,7 +26,10 @@ raw_comments as (
 
 kept_notes as (
 
-    select 'notes' as entity, source_file, count(*) as kept_rows
+    select
+        'notes' as entity,
+        source_file,
+        count(*) as kept_rows
     from {{ ref('int_notes_kept') }}
     group by all
 
@@ -28,7 +37,10 @@ kept_notes as (
 
 kept_comments as (
 
-    select 'comments' as entity, source_file, count(*) as kept_rows
+    select
+        'comments' as entity,
+        source_file,
+        count(*) as kept_rows
     from {{ ref('int_comments_kept') }}
     group by all
 
@@ -36,14 +48,20 @@ kept_comments as (
 
 superseded as (
 
-    select 'notes' as entity, source_file, count(*) as superseded_rows
+    select
+        'notes' as entity,
+        source_file,
+        count(*) as superseded_rows
     from {{ ref('int_note_rows_triaged') }}
     where row_status = 'superseded'
     group by all
 
     union all
 
-    select 'comments' as entity, source_file, count(*) as superseded_rows
+    select
+        'comments' as entity,
+        source_file,
+        count(*) as superseded_rows
     from {{ ref('int_comment_rows_triaged') }}
     where row_status = 'superseded'
     group by all
@@ -52,7 +70,10 @@ superseded as (
 
 quarantined as (
 
-    select entity, source_file, count(*) as quarantined_rows
+    select
+        entity,
+        source_file,
+        count(*) as quarantined_rows
     from {{ ref('int_crawl_rows_quarantined') }}
     group by all
 

@@ -4,21 +4,32 @@ with
 
 crawl_posts as (
 
-    select note_id, post_text as text, post_text_hash as text_hash from {{ ref('int_notes_kept') }}
+    select
+        note_id,
+        post_text as text,
+        post_text_hash as text_hash
+    from {{ ref('int_notes_kept') }}
 
 ),
 
 crawl_comments as (
 
-    select note_id, content as text, content_hash as text_hash
+    select
+        note_id,
+        content as text,
+        content_hash as text_hash
     from {{ ref('int_comments_kept') }}
-    qualify row_number() over (partition by note_id order by like_count desc nulls last, comment_id) <= 30
+    qualify row_number() over (partition by note_id order by like_count desc nulls last, comment_id asc) <= 30
 
 ),
 
 gold_posts as (
 
-    select note_id, post_text as text, post_text_hash as text_hash, theme
+    select
+        note_id,
+        post_text as text,
+        post_text_hash as text_hash,
+        theme
     from {{ ref('stg_gold__post_labels') }}
     where split = 'train'
 
@@ -26,7 +37,10 @@ gold_posts as (
 
 gold_comments as (
 
-    select comments.note_id, comments.content as text, comments.content_hash as text_hash
+    select
+        comments.note_id,
+        comments.content as text,
+        comments.content_hash as text_hash
     from {{ ref('stg_gold__comment_labels') }} as comments
     inner join gold_posts on comments.note_id = gold_posts.note_id
     qualify row_number() over (partition by comments.note_id order by comments.comment_id) <= 30
@@ -35,16 +49,40 @@ gold_comments as (
 
 unioned as (
 
-    select 'crawl' as evidence_source, 'post' as evidence_kind, note_id, text, text_hash, null as gold_theme
+    select
+        'crawl' as evidence_source,
+        'post' as evidence_kind,
+        note_id,
+        text,
+        text_hash,
+        null as gold_theme
     from crawl_posts
     union all
-    select 'crawl' as evidence_source, 'comment' as evidence_kind, note_id, text, text_hash, null as gold_theme
+    select
+        'crawl' as evidence_source,
+        'comment' as evidence_kind,
+        note_id,
+        text,
+        text_hash,
+        null as gold_theme
     from crawl_comments
     union all
-    select 'gold' as evidence_source, 'post' as evidence_kind, note_id, text, text_hash, theme as gold_theme
+    select
+        'gold' as evidence_source,
+        'post' as evidence_kind,
+        note_id,
+        text,
+        text_hash,
+        theme as gold_theme
     from gold_posts
     union all
-    select 'gold' as evidence_source, 'comment' as evidence_kind, note_id, text, text_hash, null as gold_theme
+    select
+        'gold' as evidence_source,
+        'comment' as evidence_kind,
+        note_id,
+        text,
+        text_hash,
+        null as gold_theme
     from gold_comments
 
 ),

@@ -3,13 +3,19 @@ with
 
 posts as (
 
-    select post_text_hash as text_hash, post_text as text from {{ ref('int_notes_kept') }}
+    select
+        post_text_hash as text_hash,
+        post_text as text
+    from {{ ref('int_notes_kept') }}
 
 ),
 
 comments as (
 
-    select content_hash as text_hash, content as text from {{ ref('int_comments_kept') }}
+    select
+        content_hash as text_hash,
+        content as text
+    from {{ ref('int_comments_kept') }}
 
 ),
 

@@ -1,37 +1,46 @@
 -- Each distinct text that needs an embedding: everything the theme step reads (posts and a sample of each
 -- post's comments, from the crawl and the gold seed) and, for the default heads classifier, every comment of
 -- the crawl and of the gold seed.
+{% set embeds_every_comment = 'true' if var('classifier_backend') == 'heads' else 'false' %}
+
 with
 
 theme_evidence as (
 
-    select text_hash, text from {{ ref('int_notes_theme_evidence') }}
+    select
+        text_hash,
+        text
+    from {{ ref('int_notes_theme_evidence') }}
 
 ),
 
-{% if var('classifier_backend') == 'heads' %}
 crawl_comments as (
 
-    select content_hash as text_hash, content as text from {{ ref('int_comments_kept') }}
+    select
+        content_hash as text_hash,
+        content as text
+    from {{ ref('int_comments_kept') }}
+    where {{ embeds_every_comment }}
 
 ),
 
 gold_comments as (
 
-    select content_hash as text_hash, content as text from {{ ref('stg_gold__comment_labels') }}
+    select
+        content_hash as text_hash,
+        content as text
+    from {{ ref('stg_gold__comment_labels') }}
+    where {{ embeds_every_comment }}
 
 ),
-{% endif %}
 
 unioned as (
 
     select * from theme_evidence
-    {% if var('classifier_backend') == 'heads' %}
-        union all
-        select * from crawl_comments
-        union all
-        select * from gold_comments
-    {% endif %}
+    union all
+    select * from crawl_comments
+    union all
+    select * from gold_comments
 
 ),
 

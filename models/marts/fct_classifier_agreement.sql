@@ -17,9 +17,15 @@ labels as (
 
 codebook_labels as (
 
-    select 'emotion' as task, emotion as label from {{ ref('codebook_emotions') }}
+    select
+        'emotion' as task,
+        emotion as label
+    from {{ ref('codebook_emotions') }}
     union all
-    select 'stance' as task, stance as label from {{ ref('codebook_stances') }}
+    select
+        'stance' as task,
+        stance as label
+    from {{ ref('codebook_stances') }}
 
 ),
 
@@ -40,9 +46,19 @@ predicted as (
 
 pairs as (
 
-    select 'emotion' as task, gold_emotion as gold_label, predicted_emotion as predicted_label, * from predicted
+    select
+        'emotion' as task,
+        gold_emotion as gold_label,
+        predicted_emotion as predicted_label,
+        *
+    from predicted
     union all
-    select 'stance' as task, gold_stance as gold_label, predicted_stance as predicted_label, * from predicted
+    select
+        'stance' as task,
+        gold_stance as gold_label,
+        predicted_stance as predicted_label,
+        *
+    from predicted
 
 ),
 

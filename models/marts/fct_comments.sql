@@ -14,7 +14,10 @@ threads as (
 
 contexts as (
 
-    select comment_id, classification_input_key from {{ ref('int_comments_contextualised') }}
+    select
+        comment_id,
+        classification_input_key
+    from {{ ref('int_comments_contextualised') }}
 
 ),
 
@@ -32,13 +35,20 @@ languages as (
 
 posts as (
 
-    select note_id, theme, topic_id from {{ ref('int_notes_topics_modelled') }}
+    select
+        note_id,
+        theme,
+        topic_id
+    from {{ ref('int_notes_topics_modelled') }}
 
 ),
 
 emotions as (
 
-    select emotion, valence from {{ ref('codebook_emotions') }}
+    select
+        emotion,
+        valence
+    from {{ ref('codebook_emotions') }}
 
 ),
 

@@ -21,7 +21,10 @@ stances as (
 
 emotions as (
 
-    select emotion, valence from {{ ref('codebook_emotions') }}
+    select
+        emotion,
+        valence
+    from {{ ref('codebook_emotions') }}
 
 ),
 
@@ -36,15 +39,30 @@ identities as (
 -- Each comment counts once under its own identity and once under "all".
 comments_by_identity as (
 
-    select theme, stance, emotion, identity from comments
+    select
+        theme,
+        stance,
+        emotion,
+        identity
+    from comments
     union all
-    select theme, stance, emotion, 'all' as identity from comments
+    select
+        theme,
+        stance,
+        emotion,
+        'all' as identity
+    from comments
 
 ),
 
 counted as (
 
-    select theme, stance, identity, emotion, count(*) as comment_count
+    select
+        theme,
+        stance,
+        identity,
+        emotion,
+        count(*) as comment_count
     from comments_by_identity
     group by all
 

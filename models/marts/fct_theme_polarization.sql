@@ -15,13 +15,19 @@ themes as (
 
 stances as (
 
-    select stance, stance_position from {{ ref('codebook_stances') }}
+    select
+        stance,
+        stance_position
+    from {{ ref('codebook_stances') }}
 
 ),
 
 emotions as (
 
-    select emotion, valence_score from {{ ref('codebook_emotions') }}
+    select
+        emotion,
+        valence_score
+    from {{ ref('codebook_emotions') }}
 
 ),
 
@@ -81,7 +87,8 @@ entropy as (
 
     select
         emotion_shares.theme,
-        -sum(emotion_shares.emotion_share * ln(emotion_shares.emotion_share)) / ln(any_value(emotion_count.emotion_count))
+        -sum(emotion_shares.emotion_share * ln(emotion_shares.emotion_share))
+        / ln(any_value(emotion_count.emotion_count))
             as emotion_balance
     from emotion_shares
     cross join emotion_count

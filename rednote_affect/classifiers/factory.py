@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,15 @@ def build_classifier(
     embedding_model_id: str | None = None,
     label_map: pd.DataFrame | None = None,
     codebook_emotions: pd.DataFrame | None = None,
+    cache_dir: Path | None = None,
 ) -> ClassifierBackend:
     backend = str(config.get("classifier_backend") or "heads")
     if backend == "heads":
         if training is None or embed_lookup is None or not embedding_model_id:
             raise ValueError("the heads classifier needs gold training rows and an embedding lookup")
         cues = load_cues(codebook_emotions) if codebook_emotions is not None else {}
-        return HeadsClassifier(training, embed_lookup, embedding_model_id, codebook=load_codebook(), cues=cues)
+        return HeadsClassifier(training, embed_lookup, embedding_model_id, codebook=load_codebook(), cues=cues,
+                               cache_dir=cache_dir)
     if backend == "transformers":
         from rednote_affect.classifiers.transformers_backend import TransformersClassifier
 

@@ -13,9 +13,11 @@ relabelled, exactly when the gold seed changes.
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,8 @@ from rednote_affect.classifiers.base import (
 )
 
 FEATURE_VERSION = "heads-v1"
+FITTED_ATTRIBUTES = ("emotion_embedding_head", "stance_embedding_head", "ngrams", "emotion_ngram_head",
+                     "stance_ngram_head")
 EmbedLookup = Callable[[Sequence[str]], np.ndarray]
 
 
@@ -78,6 +82,7 @@ class HeadsClassifier:
         codebook: Codebook | None = None,
         cues: dict[str, list[str]] | None = None,
         regularisation: float = 4.0,
+        cache_dir: Path | None = None,
     ):
         if not training.content:
             raise ValueError("the heads classifier needs labelled training rows (gold seed, split = 'train')")
@@ -90,6 +95,7 @@ class HeadsClassifier:
         self.version = stable_hash(FEATURE_VERSION, embedding_model_id, str(regularisation),
                                    stable_hash(*sorted(f"{k}={v}" for k, v in self.cues.items())),
                                    training.fingerprint())
+        self.cache_dir = cache_dir
         self._fitted = False
 
     # features -----------------------------------------------------------------------------------------------
@@ -105,6 +111,13 @@ class HeadsClassifier:
         return LogisticRegression(C=self.regularisation, max_iter=3000, class_weight="balanced")
 
     def fit(self) -> HeadsClassifier:
+        if self.cache_dir is not None:
+            cached = self.cache_dir / f"heads-{self.version}.pickle"
+            if cached.exists():
+                # Same version = same training rows, embeddings and features: the fitted heads are reused.
+                self.__dict__.update(pickle.loads(cached.read_bytes()))
+                self._fitted = True
+                return self
         data = self.training
         comment_vectors = self.embed_lookup(data.content)
         post_vectors = self.embed_lookup(data.post_text)
@@ -120,6 +133,12 @@ class HeadsClassifier:
         self.stance_ngram_head = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(
             ngram_matrix, data.stance)
         self._fitted = True
+        if self.cache_dir is not None:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            fitted = {name: getattr(self, name) for name in FITTED_ATTRIBUTES}
+            temporary = self.cache_dir / f".heads-{self.version}.tmp"
+            temporary.write_bytes(pickle.dumps(fitted))
+            temporary.replace(self.cache_dir / f"heads-{self.version}.pickle")
         return self
 
     @staticmethod

@@ -22,7 +22,7 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 def dbt(repo, tmp, *arguments, variables=None, check=True):
-    environment = dict(os.environ, DUCKDB_PATH=str(tmp / "warehouse.duckdb"))
+    environment = dict(os.environ, DUCKDB_PATH=str(tmp / "warehouse.duckdb"), REDNOTE_EXPORTS_DIR=str(tmp / "exports"))
     command = [DBT, *arguments, "--profiles-dir", str(repo), "--project-dir", str(repo), "--target-path",
                str(tmp / "target")]
     if variables:
@@ -86,6 +86,14 @@ def test_comments_mart(built):
     assert rows["d00000000000000000000002"][1:3] == ("unknown", "d00000000000000000000001")  # 2026 era
     assert all(row[4] not in (None, "unclassified") for row in rows.values())
     assert rows["c00000000000000000000002"][6] == "en"
+
+
+def test_marts_are_exported_as_parquet(built):
+    exported = sorted(path.stem for path in (built / "exports").glob("*.parquet"))
+    assert "fct_comments" in exported and "fct_theme_polarization" in exported and "dim_topics" in exported
+    with duckdb.connect() as connection:
+        count = connection.execute(f"select count(*) from '{built / 'exports' / 'fct_comments.parquet'}'").fetchall()
+    assert count == [(9,)]
 
 
 def test_no_raw_identifiers_past_staging(built):

@@ -186,3 +186,25 @@ def test_progress_line_has_rate_and_eta():
     progress.update(80)
     progress.finish()
     assert lines[-1].startswith("labels: 100/100 (100.0%)") and lines[-1].endswith("done")
+
+
+def test_fitted_heads_are_cached_by_version(tmp_path):
+    codebook = load_codebook()
+    contents = [f"c{i}" for i in range(60)]
+    training = TrainingData(contents, ["p"] * 60, [codebook.emotions[i % 12] for i in range(60)],
+                            [codebook.stances[i % 3] for i in range(60)])
+    rng = np.random.default_rng(1)
+    table = {text: rng.normal(size=8).astype(np.float32) for text in contents + ["p"]}
+    calls = []
+
+    def lookup(texts):
+        calls.append(len(texts))
+        return np.array([table[t] for t in texts])
+
+    first = HeadsClassifier(training, lookup, "fake", cache_dir=tmp_path).predict_frame(["c1"], ["p"])
+    calls.clear()
+    second_classifier = HeadsClassifier(training, lookup, "fake", cache_dir=tmp_path)
+    second = second_classifier.predict_frame(["c1"], ["p"])
+    assert first.equals(second)
+    assert calls == [1, 1]  # only the two lookups of the prediction: no training embeddings were needed
+    assert (tmp_path / f"heads-{second_classifier.version}.pickle").exists()

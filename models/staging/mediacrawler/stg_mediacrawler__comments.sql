@@ -74,7 +74,9 @@ final as (
         last_modify_ts,
         row_quarantine_reason,
         case
-            when row_quarantine_reason = 'unparseable_timestamp' then 'create_time = ' || coalesce(raw_create_time, 'NULL')
+            when
+                row_quarantine_reason = 'unparseable_timestamp'
+                then 'create_time = ' || coalesce(raw_create_time, 'NULL')
             else coalesce(load_error, raw_record)
         end as row_quarantine_detail
     from validated

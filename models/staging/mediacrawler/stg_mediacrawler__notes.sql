@@ -33,7 +33,7 @@ renamed as (
         try_cast(try_cast(nullif(trim(last_modify_ts), '') as double) as bigint) as last_modify_ts,
         load_error,
         raw_record,
-        "time" as raw_time
+        time as raw_time
     from source
 
 ),
