@@ -40,9 +40,14 @@ class ShardCache:
         if keys is not None:
             wanted = pa.array(sorted(set(keys)), type=pa.string())
             table = table.filter(pc.is_in(table[self.key_column], value_set=wanted))
-        frame = table.to_pandas()
-        frame = frame.drop_duplicates(subset=[self.key_column], keep="last")
-        return pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False)
+        keys = table[self.key_column]
+        if pc.count_distinct(keys).as_py() == table.num_rows:
+            return table
+        # Keep the last row of each repeated key (a retried item's newest attempt).
+        positions = pa.array(range(table.num_rows), pa.int64())
+        last = pa.table({"key": keys, "position": positions}).group_by("key").aggregate([("position", "max")])
+        kept = last["position_max"].combine_chunks()
+        return table.take(pc.take(kept, pc.sort_indices(kept)))
 
     def append(self, rows: pa.Table) -> None:
         self._pending.append(rows)
