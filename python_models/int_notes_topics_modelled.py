@@ -11,7 +11,7 @@ def model(dbt, session):
         "note_id, post_text, coalesce(language, 'none') as language").df()
     evidence = dbt.ref("int_notes_theme_evidence").join(
         dbt.ref("int_text_embeddings").select("text_hash as embedded_hash, embedding"), "text_hash = embedded_hash"
-    ).select("evidence_source, evidence_kind, note_id, text_hash, gold_theme, embedding").df()
+    ).select("evidence_source, evidence_kind, note_id, record_id, gold_theme, embedding").df()
     chinese_stopwords = dbt.ref("stopwords_zh").df()
     english_stopwords = dbt.ref("stopwords_en").df()
     stopwords = set(chinese_stopwords["word"]) | set(english_stopwords["word"])

@@ -58,7 +58,7 @@ def model_post_topics(
     embedding (stored vectors of the posts, their sampled comments, and the gold train posts and comments)."""
     note_ids = sorted(posts["note_id"])
     posts = posts.set_index("note_id").loc[note_ids].reset_index()
-    evidence = evidence.sort_values(["evidence_source", "note_id", "evidence_kind", "text_hash"], kind="stable")
+    evidence = evidence.sort_values(["evidence_source", "note_id", "evidence_kind", "record_id"], kind="stable")
     evidence["embedding"] = [np.asarray(vector, dtype=np.float32) for vector in evidence["embedding"]]
     crawl = evidence[evidence["evidence_source"] == "crawl"]
     gold = evidence[evidence["evidence_source"] == "gold"]

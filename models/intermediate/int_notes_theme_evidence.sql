@@ -6,6 +6,7 @@ crawl_posts as (
 
     select
         note_id,
+        note_id as record_id,
         post_text as text,
         post_text_hash as text_hash
     from {{ ref('int_notes_kept') }}
@@ -16,6 +17,7 @@ crawl_comments as (
 
     select
         note_id,
+        comment_id as record_id,
         content as text,
         content_hash as text_hash
     from {{ ref('int_comments_kept') }}
@@ -27,6 +29,7 @@ gold_posts as (
 
     select
         note_id,
+        note_id as record_id,
         post_text as text,
         post_text_hash as text_hash,
         theme
@@ -39,6 +42,7 @@ gold_comments as (
 
     select
         comments.note_id,
+        comments.comment_id as record_id,
         comments.content as text,
         comments.content_hash as text_hash
     from {{ ref('stg_gold__comment_labels') }} as comments
@@ -53,6 +57,7 @@ unioned as (
         'crawl' as evidence_source,
         'post' as evidence_kind,
         note_id,
+        record_id,
         text,
         text_hash,
         null as gold_theme
@@ -62,6 +67,7 @@ unioned as (
         'crawl' as evidence_source,
         'comment' as evidence_kind,
         note_id,
+        record_id,
         text,
         text_hash,
         null as gold_theme
@@ -71,6 +77,7 @@ unioned as (
         'gold' as evidence_source,
         'post' as evidence_kind,
         note_id,
+        record_id,
         text,
         text_hash,
         theme as gold_theme
@@ -80,6 +87,7 @@ unioned as (
         'gold' as evidence_source,
         'comment' as evidence_kind,
         note_id,
+        record_id,
         text,
         text_hash,
         null as gold_theme
@@ -90,7 +98,7 @@ unioned as (
 final as (
 
     select
-        evidence_source || ':' || evidence_kind || ':' || note_id || ':' || text_hash as evidence_key,
+        evidence_source || ':' || evidence_kind || ':' || record_id as evidence_key,
         *
     from unioned
 
