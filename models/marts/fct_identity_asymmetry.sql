@@ -42,11 +42,19 @@ divergence_terms as (
 
 divergence as (
 
+    -- NULL when either group has no comments in the theme: there is no distribution to compare.
     select
         theme,
-        0.5 * sum(case when chinese_share > 0 then chinese_share * log2(chinese_share / mixture_share) else 0 end)
-        + 0.5 * sum(case when foreign_share > 0 then foreign_share * log2(foreign_share / mixture_share) else 0 end)
-            as js_divergence
+        case
+            when sum(chinese_count) > 0 and sum(foreign_count) > 0
+                then
+                    0.5 * sum(
+                        case when chinese_share > 0 then chinese_share * log2(chinese_share / mixture_share) else 0 end
+                    )
+                    + 0.5 * sum(
+                        case when foreign_share > 0 then foreign_share * log2(foreign_share / mixture_share) else 0 end
+                    )
+        end as js_divergence
     from divergence_terms
     group by theme
 

@@ -189,3 +189,38 @@ def test_missing_raw_dir_fails_at_once_in_one_line(repo, tmp_path):
     lines = [line for line in result.stdout.splitlines() if "no_such_dir" in line and "raw_dir" in line]
     assert lines and "holds no MediaCrawler export" in lines[0]
     assert "START sql" not in result.stdout  # nothing ran
+
+
+def test_sql_statistics_agree_with_the_python_reference(built):
+    """The marts compute Wilson bounds, entropy and JS divergence in SQL; rednote_affect.stats (checked against
+    scipy) is the reference."""
+    import numpy as np
+
+    from rednote_affect.stats import js_divergence, normalized_entropy, wilson_interval
+
+    cells = query(built, """select comment_count, stance_identity_total, share_within_stance_lower,
+        share_within_stance_upper from marts.fct_emotion_by_theme_stance where stance_identity_total > 0""")
+    assert cells
+    for count, total, lower, upper in cells:
+        expected = wilson_interval(int(count), int(total))
+        assert (lower, upper) == pytest.approx(expected, abs=1e-12)
+    per_theme = query(built, """select theme, list(chinese_count order by emotion), list(foreign_count order by
+        emotion), any_value(js_divergence) from marts.fct_identity_asymmetry group by theme""")
+    for _theme, chinese, foreign, divergence in per_theme:
+        expected = js_divergence(np.array(chinese, float), np.array(foreign, float))
+        if np.isnan(expected):
+            assert divergence is None or np.isnan(divergence)
+        else:
+            assert divergence == pytest.approx(expected, abs=1e-12)
+    balances = query(built, """select polarization.theme, polarization.emotion_balance,
+        list(coalesce(counts.n, 0) order by emotions.emotion)
+        from marts.fct_theme_polarization as polarization
+        cross join seeds.codebook_emotions as emotions
+        left join (select theme, emotion, count(*) as n from marts.fct_comments
+                   where classification_status = 'ok' group by all) as counts
+            on counts.theme = polarization.theme and counts.emotion = emotions.emotion
+        where polarization.comment_count > 0
+        group by polarization.theme, polarization.emotion_balance""")
+    assert balances
+    for _theme, balance, counts in balances:
+        assert balance == pytest.approx(normalized_entropy(np.array(counts, float)), abs=1e-12)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
@@ -56,16 +55,24 @@ def test_wilson_z_changes_width():
     assert wide[0] < narrow[0] < 0.3 < narrow[1] < wide[1]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("statsmodels") is None, reason="statsmodels not installed")
-def test_wilson_matches_statsmodels():
-    from statsmodels.stats.proportion import proportion_confint
+def test_wilson_bounds_solve_the_score_equation():
+    """Independently of the closed form: the Wilson bounds are the proportions p where the score statistic
+    |k/n - p| / sqrt(p(1-p)/n) equals z (found here by root search)."""
+    from scipy.optimize import brentq
+    from scipy.stats import norm
 
-    successes = np.array([0, 1, 5, 37, 99, 100])
-    totals = np.array([5, 3, 50, 120, 100, 100])
-    lower, upper = wilson_interval(successes, totals)
-    expected_lower, expected_upper = proportion_confint(successes, totals, method="wilson")
-    np.testing.assert_allclose(lower, expected_lower, atol=1e-12)
-    np.testing.assert_allclose(upper, expected_upper, atol=1e-12)
+    z = norm.ppf(0.975)
+    for successes, total in [(1, 3), (5, 50), (37, 120), (99, 100)]:
+        observed = successes / total
+
+        def score(p, observed=observed, total=total):
+            return abs(observed - p) / np.sqrt(p * (1 - p) / total) - z
+
+        expected_lower = brentq(score, 1e-12, observed)
+        expected_upper = brentq(score, observed, 1 - 1e-12)
+        lower, upper = wilson_interval(successes, total)
+        assert lower == pytest.approx(expected_lower, abs=1e-9)
+        assert upper == pytest.approx(expected_upper, abs=1e-9)
 
 
 # ---------------------------------------------------------------- JS divergence and entropy
