@@ -102,7 +102,8 @@ def sentence_transformers_backend(model_name_or_path: str, device: str = "cpu") 
             texts = [f"{role}: {text}" for text in texts]
         return model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
 
-    dim = int(model.get_sentence_embedding_dimension())
+    dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    dim = int(dimension())
     return EmbeddingBackend("sentence_transformers", model_name_or_path, dim, encode)
 
 

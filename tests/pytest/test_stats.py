@@ -291,3 +291,26 @@ def test_empty_input_and_bad_input():
         emotion_stance_association(
             pd.DataFrame({"theme": ["a"], "emotion": ["joy"], "stance": ["x"], "comment_count": [-1]})
         )
+
+
+def test_association_on_the_dbt_unit_test_fixture():
+    """The fixture of the dbt unit test test_emotion_shares_by_hand (models/marts/_marts__models.yml), pooled over
+    identity: politics, anger/joy x pro_china/pro_foreign = [[2, 1], [2, 0]]."""
+    from scipy.stats import chi2_contingency
+    from scipy.stats.contingency import association
+
+    counts = pd.DataFrame({
+        "theme": ["politics"] * 4,
+        "emotion": ["anger", "anger", "joy", "joy"],
+        "stance": ["pro_china", "pro_foreign", "pro_china", "pro_foreign"],
+        "comment_count": [2, 1, 2, 0],
+    })
+    result = emotion_stance_association(counts)
+    table = np.array([[2, 1], [2, 0]])
+    statistic, p_value, dof, expected = chi2_contingency(table, correction=False)
+    assert result["chi_square"].iloc[0] == pytest.approx(statistic)
+    assert result["p_value"].iloc[0] == pytest.approx(p_value)
+    assert result["degrees_of_freedom"].iloc[0] == dof
+    assert result["cramers_v"].iloc[0] == pytest.approx(association(table, method="cramer"))
+    assert result["expected_count"].tolist() == pytest.approx(expected.ravel().tolist())
+    assert bool(result["is_low_expected"].iloc[0])  # every expected count is below 5
