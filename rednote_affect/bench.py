@@ -71,6 +71,21 @@ def run_dbt(arguments: list[str], duckdb_path: Path, log_path: Path, target_path
             "test_seconds": test_seconds}
 
 
+def read_run_results(target_path: Path, log_path: Path) -> dict:
+    """Node timings of an earlier dbt run (e.g. one stopped by a failing test after its models ran), with its
+    wall time from the first and last timestamps of its log; its peak RSS was not kept."""
+    results = json.loads((target_path / "run_results.json").read_text())
+    timings = {
+        result["unique_id"].split(".")[-1]: result["execution_time"]
+        for result in results["results"] if result["unique_id"].startswith(("model.", "seed."))
+    }
+    test_seconds = sum(r["execution_time"] for r in results["results"] if r["unique_id"].startswith(("test.", "unit_test.")))
+    stamps = [line[4:12] for line in log_path.read_text().splitlines() if line.startswith("\x1b[0m") and line[6:7] == ":"]
+    first, last = (dt.datetime.strptime(stamp, "%H:%M:%S") for stamp in (stamps[0], stamps[-1]))
+    return {"wall_seconds": (last - first).total_seconds() % 86400, "peak_rss_bytes": None, "timings": timings,
+            "test_seconds": test_seconds}
+
+
 def stage_seconds(timings: dict[str, float]) -> dict[str, float]:
     stages = {name: sum(timings.get(model, 0.0) for model in models) for name, models in STAGES.items()}
     inference_models = {model for models in STAGES.values() for model in models}
@@ -133,6 +148,10 @@ def accuracy_on_sample_corpus(work_dir: Path) -> dict[str, float]:
             "theme_accuracy": theme_accuracy[0], "theme_test_posts": theme_accuracy[1]}
 
 
+def gib(value: int | None) -> str:
+    return "not measured (interrupted run, continued)" if value is None else f"{value / 2**30:.2f} GiB"
+
+
 def machine_line() -> str:
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores, {memory_gib:.0f} GiB memory, {platform.processor() or platform.machine()}"
@@ -147,29 +166,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference-sample", type=int, default=4000)
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to BENCHMARKS.md")
+    parser.add_argument("--continue-from", type=Path, help="finish an interrupted run kept in this directory")
     arguments = parser.parse_args(argv)
 
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    work_dir = arguments.work_dir / stamp
-    crawl_dir, held_back = work_dir / "crawl", work_dir / "increment"
-    work_dir.mkdir(parents=True)
-    increment = max(1, arguments.comments // 100)
-    generated = generate_crawl(arguments.posts, arguments.comments, arguments.seed, crawl_dir, increment=increment)
-    held_back.mkdir()
-    increment_file = Path(generated["increment_path"])
-    shutil.move(increment_file, held_back / increment_file.name)
-    print(f"bench: generated {arguments.posts} posts, {generated['comment_rows']} comment rows in "
-          f"{generated['seconds']:.1f} s", flush=True)
-
-    database = work_dir / "bench.duckdb"
-    variables = ["--vars", json.dumps({"raw_dir": str(crawl_dir)})]
-    full = run_dbt(["build", *variables], database, work_dir / "dbt_full.log", work_dir / "target_full")
+    if arguments.continue_from:
+        # Finish an interrupted run: its full build's models ran; the incremental build and the rest run now.
+        work_dir = arguments.continue_from
+        crawl_dir, held_back = work_dir / "crawl", work_dir / "increment"
+        increment_file = next(held_back.glob("*_comments_*"))
+        increment = sum(1 for _ in increment_file.open(encoding="utf-8-sig")) - 1
+        database = work_dir / "bench.duckdb"
+        variables = ["--vars", json.dumps({"raw_dir": str(crawl_dir)})]
+        full = read_run_results(work_dir / "target_full", work_dir / "dbt_full.log")
+        print(f"bench: continuing {work_dir}; full build read from its run_results.json", flush=True)
+    else:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        work_dir = arguments.work_dir / stamp
+        crawl_dir, held_back = work_dir / "crawl", work_dir / "increment"
+        work_dir.mkdir(parents=True)
+        increment = max(1, arguments.comments // 100)
+        generated = generate_crawl(arguments.posts, arguments.comments, arguments.seed, crawl_dir,
+                                   increment=increment)
+        held_back.mkdir()
+        increment_file = Path(generated["increment_path"])
+        shutil.move(increment_file, held_back / increment_file.name)
+        increment_file = held_back / increment_file.name
+        print(f"bench: generated {arguments.posts} posts, {generated['comment_rows']} comment rows in "
+              f"{generated['seconds']:.1f} s", flush=True)
+        database = work_dir / "bench.duckdb"
+        variables = ["--vars", json.dumps({"raw_dir": str(crawl_dir)})]
+        full = run_dbt(["build", *variables], database, work_dir / "dbt_full.log", work_dir / "target_full")
     embedded = count_rows(database, "select count(*) from intermediate.int_text_embeddings")
     labelled = count_rows(database, "select count(*) from intermediate.int_comment_labels_predicted")
     comments_kept = count_rows(database, "select count(*) from marts.fct_comments")
     print(f"bench: full build {full['wall_seconds']:.0f} s", flush=True)
 
-    shutil.move(held_back / increment_file.name, crawl_dir / increment_file.name)
+    shutil.move(increment_file, crawl_dir / increment_file.name)
     incremental = run_dbt(["build", *variables], database, work_dir / "dbt_increment.log",
                           work_dir / "target_increment")
     embedded_after = count_rows(database, "select count(*) from intermediate.int_text_embeddings")
@@ -217,8 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{arguments.posts} posts, embeddings computed in the embedding stage). Topic model including the "
         f"embedding of its {post_count} posts: {post_seconds + full_stages['topics']:.1f} s (post embeddings "
         f"{post_seconds:.1f} s, timed separately; target < 60 s).",
-        f"- Peak RSS of the dbt process: {full['peak_rss_bytes'] / 2**30:.2f} GiB full, "
-        f"{incremental['peak_rss_bytes'] / 2**30:.2f} GiB incremental (target <= 6 GB).",
+        f"- Peak RSS of the dbt process: {gib(full['peak_rss_bytes'])} full, "
+        f"{gib(incremental['peak_rss_bytes'])} incremental (target <= 6 GB).",
         f"- All inference stages, full build: {inference_seconds:.0f} s.",
     ]
     if accuracy:
