@@ -15,6 +15,7 @@ gold labels); they are measured by a separate build of the sample corpus, which 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import os
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         work_dir = arguments.continue_from
         crawl_dir, held_back = work_dir / "crawl", work_dir / "increment"
         increment_file = next(held_back.glob("*_comments_*"))
-        increment = sum(1 for _ in increment_file.open(encoding="utf-8-sig")) - 1
+        with increment_file.open(encoding="utf-8-sig", newline="") as handle:
+            increment = sum(1 for _ in csv.DictReader(handle))
         database = work_dir / "bench.duckdb"
         variables = ["--vars", json.dumps({"raw_dir": str(crawl_dir)})]
         full = read_run_results(work_dir / "target_full", work_dir / "dbt_full.log")

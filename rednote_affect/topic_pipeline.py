@@ -21,8 +21,41 @@ from rednote_affect.topics import embed_theme_descriptions, fit_topics
 OUTPUT_COLUMNS = [
     "note_id", "topic_id", "theme", "theme_similarity", "theme_source", "topic_label", "top_words_zh",
     "top_words_en", "topic_theme", "topic_post_count", "representative_note_ids", "embedding_model",
-    "bertopic_version", "topic_seed", "topic_model_parameters",
+    "bertopic_version", "topic_seed", "topic_model_parameters", "topic_model_fingerprint",
 ]
+
+
+def topic_inputs_fingerprint(
+    posts: pd.DataFrame,
+    evidence_keys: pd.DataFrame,
+    themes: pd.DataFrame,
+    overrides: pd.DataFrame,
+    stopwords: set[str],
+    settings: dict,
+) -> str:
+    """Hash of everything the fitted topics and themes depend on: the posts and their languages, the evidence
+    (which texts, keyed by record and text hash), the theme descriptions, overrides, stopwords, settings and
+    code versions. Equal fingerprints mean a refit would give the same tables, so the stored ones are kept."""
+    from importlib.metadata import version
+
+    from rednote_affect import __version__
+    from rednote_affect.classifiers.base import stable_hash
+
+    parts = [
+        posts.sort_values("note_id")[["note_id", "post_text", "language"]].to_csv(index=False),
+        evidence_keys.sort_values(list(evidence_keys.columns)).to_csv(index=False),
+        themes.to_csv(index=False),
+        overrides.sort_values(list(overrides.columns)).to_csv(index=False) if len(overrides) else "",
+        "\n".join(sorted(stopwords)),
+        json_settings(settings),
+        __version__,
+        version("bertopic"),
+    ]
+    return stable_hash(*parts, length=32)
+
+
+def json_settings(settings: dict) -> str:
+    return json.dumps(settings, sort_keys=True, default=str)
 
 
 def _as_text(value: object) -> str:
@@ -53,6 +86,7 @@ def model_post_topics(
     embedding_model: str | None = None,
     seed: int = 42,
     theme_similarity_threshold: float | None = None,
+    fingerprint: str = "",
 ) -> pa.Table:
     """posts: note_id, language. evidence: evidence_source (crawl | gold), evidence_kind, note_id, gold_theme,
     embedding (stored vectors of the posts, their sampled comments, and the gold train posts and comments)."""
@@ -97,6 +131,7 @@ def model_post_topics(
     frame["bertopic_version"] = str(lineage.get("bertopic_version", ""))
     frame["topic_seed"] = int(seed)
     frame["topic_model_parameters"] = json.dumps(lineage, sort_keys=True, default=str)
+    frame["topic_model_fingerprint"] = fingerprint
     frame["topic_id"] = frame["topic_id"].astype("int64")
     frame["topic_post_count"] = frame["topic_post_count"].astype("int64")
     frame["theme_similarity"] = frame["theme_similarity"].astype("float64")
