@@ -39,7 +39,7 @@ browser:
 
 test: setup browser
 	$(BIN)/ruff check rednote_affect python_models tests scripts
-	$(BIN)/sqlfluff lint models tests/data macros --dialect duckdb
+	$(BIN)/sqlfluff lint models tests/data --dialect duckdb
 	$(BIN)/python -m pytest
 	rm -f $(TEST_DUCKDB_PATH) && mkdir -p $(dir $(TEST_DUCKDB_PATH))
 	DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports $(DBT) build $(DBT_FLAGS)
@@ -48,7 +48,7 @@ test: setup browser
 
 lint: setup
 	$(BIN)/ruff check rednote_affect python_models tests scripts
-	$(BIN)/sqlfluff lint models tests/data macros --dialect duckdb
+	$(BIN)/sqlfluff lint models tests/data --dialect duckdb
 
 report: setup
 	$(BIN)/python -m rednote_affect.report --database $(DUCKDB_PATH) --out reports

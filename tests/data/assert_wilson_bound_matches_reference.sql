@@ -4,7 +4,11 @@ with
 
 reference as (
 
-    select *
+    select
+        cases.successes,
+        cases.total,
+        cases.expected_lower,
+        cases.expected_upper
     from (
         values
         (8, 10, 0.49016247153664183, 0.9433178485456247),
