@@ -3,6 +3,8 @@
 Incremental: each input is classified once per classifier version; a rebuild with nothing new runs no inference.
 """
 
+import pyarrow as pa
+
 from rednote_affect.inference import database_path, label_comments
 
 
@@ -32,7 +34,10 @@ def model(dbt, session):
         stored,
         config,
         gold_training,
-        load_embeddings=lambda: embeddings.select("text_hash, embedding").to_arrow_table(),
+        # Only the vectors of the texts being labelled (and the training rows when the heads are refitted).
+        load_embeddings=lambda hashes: embeddings.join(
+            session.from_arrow(pa.table({"wanted_hash": hashes})), "text_hash = wanted_hash"
+        ).select("text_hash, embedding").to_arrow_table(),
         label_map=dbt.ref("classifier_label_map").df(),
         codebook_emotions=dbt.ref("codebook_emotions").df(),
         database_file=database_path(session),

@@ -236,36 +236,36 @@ def text_hash(text: str) -> str:
 
 
 class EmbeddingLookup:
-    """Maps texts to their stored embeddings, loading the table on first use; embeds any text not stored."""
+    """Maps texts to their stored embeddings, loading only the rows asked for; embeds any text not stored.
+
+    `load_table(hashes)` returns the stored (text_hash, embedding) rows of those hashes. Loading only what a step
+    needs keeps an incremental build from reading every stored vector to label a few thousand new comments.
+    """
 
     def __init__(self, load_table, backend_factory):
         self._load_table = load_table
         self._backend_factory = backend_factory
-        self._index: dict[str, int] | None = None
-        self._matrix: np.ndarray | None = None
-        self.model_id: str | None = None
+        self._vectors: dict[str, np.ndarray] = {}
 
-    def _load(self) -> None:
-        table = self._load_table()
-        hashes = table["text_hash"].to_pylist()
+    def _load(self, hashes: list[str]) -> None:
+        table = self._load_table(hashes)
+        if table.num_rows == 0:
+            return
         embedding = table["embedding"].combine_chunks()
-        dim = embedding.type.list_size if len(table) else 384
-        self._matrix = embedding.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32)
-        self._index = {text_hash_value: row for row, text_hash_value in enumerate(hashes)}
+        matrix = embedding.flatten().to_numpy(zero_copy_only=False).reshape(table.num_rows, -1).astype(np.float32)
+        self._vectors.update(zip(table["text_hash"].to_pylist(), matrix, strict=True))
 
     def __call__(self, texts) -> np.ndarray:
-        if self._index is None:
-            self._load()
         keys = [text_hash(text or "") for text in texts]
-        missing = sorted({text for text, key in zip(texts, keys, strict=True) if key not in self._index})
+        unseen = sorted({key for key in keys if key not in self._vectors})
+        if unseen:
+            self._load(unseen)
+        missing = sorted({text or "" for text, key in zip(texts, keys, strict=True) if key not in self._vectors})
         if missing:
             log(f"embeddings: {len(missing)} texts were not stored; embedding them now")
             vectors = self._backend_factory().embed(missing, "query")
-            start = len(self._matrix)
-            self._matrix = np.vstack([self._matrix, vectors])
-            for offset, text in enumerate(missing):
-                self._index[text_hash(text)] = start + offset
-        return self._matrix[[self._index[key] for key in keys]]
+            self._vectors.update(zip((text_hash(text) for text in missing), vectors, strict=True))
+        return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 0), np.float32)
 
 
 def label_comments(

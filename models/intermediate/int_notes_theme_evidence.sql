@@ -1,5 +1,6 @@
--- What the theme step reads for each post: the post itself and up to 30 of its comments (most liked first), for
--- the crawl's posts and for the gold train posts (whose labelled themes become the theme prototypes).
+-- What the theme step reads for each post: the post itself and its first 30 comments, for the crawl's posts and
+-- for the gold train posts (whose labelled themes become the theme prototypes). The first comments, not the
+-- most liked: a re-crawl with new comments then leaves the evidence, and so the fitted topics, unchanged.
 with
 
 crawl_posts as (
@@ -21,7 +22,7 @@ crawl_comments as (
         content as text,
         content_hash as text_hash
     from {{ ref('int_comments_kept') }}
-    qualify row_number() over (partition by note_id order by like_count desc nulls last, comment_id asc) <= 30
+    qualify row_number() over (partition by note_id order by commented_at asc, comment_id asc) <= 30
 
 ),
 

@@ -157,22 +157,25 @@ def test_heads_are_deterministic_and_version_follows_training_data():
     assert HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
 
 
-def test_embedding_lookup_loads_once_and_embeds_what_is_missing():
+def test_embedding_lookup_loads_only_what_is_asked_and_embeds_what_is_missing():
     calls = []
     loads = []
-    stored = pa.table({
-        "text_hash": [text_hash("a")],
-        "embedding": pa.FixedSizeListArray.from_arrays(pa.array(np.ones(8, np.float32)), 8),
-    })
+    stored = {text_hash("a"): np.ones(8, np.float32), text_hash("c"): np.full(8, 2, np.float32)}
 
-    def load():
-        loads.append(1)
-        return stored
+    def load(hashes):
+        loads.append(sorted(hashes))
+        found = [h for h in hashes if h in stored]
+        return pa.table({
+            "text_hash": found,
+            "embedding": pa.FixedSizeListArray.from_arrays(
+                pa.array(np.concatenate([stored[h] for h in found]) if found else np.zeros(0, np.float32)), 8),
+        })
 
     lookup = EmbeddingLookup(load, lambda: fake_backend(calls))
     vectors = lookup(["a", "b", "a"])
     assert vectors.shape == (3, 8) and np.allclose(vectors[0], 1) and calls == ["b"]
-    lookup(["b"])
+    assert loads == [sorted([text_hash("a"), text_hash("b")])]  # c was never read
+    lookup(["b", "a"])
     assert len(loads) == 1 and calls == ["b"]
 
 
