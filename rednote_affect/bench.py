@@ -62,29 +62,27 @@ def run_dbt(arguments: list[str], duckdb_path: Path, log_path: Path, target_path
     exit_code = os.waitstatus_to_exitcode(status)
     if exit_code != 0:
         raise SystemExit(f"dbt {' '.join(arguments)} failed ({exit_code}); see {log_path}")
-    results = json.loads((target_path / "run_results.json").read_text())
+    return {"wall_seconds": wall, "peak_rss_bytes": usage.ru_maxrss * 1024, **node_seconds(target_path)}
+
+
+def node_seconds(target_path: Path) -> dict:
+    """Per-model (and seed) execution seconds, and all tests' seconds together, from dbt's run_results.json."""
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
     timings = {
         result["unique_id"].split(".")[-1]: result["execution_time"]
-        for result in results["results"] if result["unique_id"].startswith(("model.", "seed."))
+        for result in results if result["unique_id"].startswith(("model.", "seed."))
     }
-    test_seconds = sum(r["execution_time"] for r in results["results"] if r["unique_id"].startswith(("test.", "unit_test.")))
-    return {"wall_seconds": wall, "peak_rss_bytes": usage.ru_maxrss * 1024, "timings": timings,
-            "test_seconds": test_seconds}
+    test_seconds = sum(r["execution_time"] for r in results if r["unique_id"].startswith(("test.", "unit_test.")))
+    return {"timings": timings, "test_seconds": test_seconds}
 
 
 def read_run_results(target_path: Path, log_path: Path) -> dict:
     """Node timings of an earlier dbt run (e.g. one stopped by a failing test after its models ran), with its
     wall time from the first and last timestamps of its log; its peak RSS was not kept."""
-    results = json.loads((target_path / "run_results.json").read_text())
-    timings = {
-        result["unique_id"].split(".")[-1]: result["execution_time"]
-        for result in results["results"] if result["unique_id"].startswith(("model.", "seed."))
-    }
-    test_seconds = sum(r["execution_time"] for r in results["results"] if r["unique_id"].startswith(("test.", "unit_test.")))
     stamps = [line[4:12] for line in log_path.read_text().splitlines() if line.startswith("\x1b[0m") and line[6:7] == ":"]
     first, last = (dt.datetime.strptime(stamp, "%H:%M:%S") for stamp in (stamps[0], stamps[-1]))
-    return {"wall_seconds": (last - first).total_seconds() % 86400, "peak_rss_bytes": None, "timings": timings,
-            "test_seconds": test_seconds}
+    return {"wall_seconds": (last - first).total_seconds() % 86400, "peak_rss_bytes": None,
+            **node_seconds(target_path)}
 
 
 def stage_seconds(timings: dict[str, float]) -> dict[str, float]:

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from rednote_affect.classifiers.base import UNCLASSIFIED, ClassificationItem, stable_hash
 from rednote_affect.embeddings import EmbeddingBackend, get_embedding_backend
+from rednote_affect.progress import Progress
 from rednote_affect.shard_cache import ShardCache
 
 
@@ -174,8 +175,6 @@ def classify_new_comments(
     remaining = todo[~todo["classification_key"].isin(cached_keys)]
     log(f"labels: {len(frame)} inputs, {len(labelled_ok)} already labelled by {backend} {version}, "
         f"{len(cached_keys)} resumed from cache, {len(remaining)} to classify")
-
-    from rednote_affect.progress import Progress
 
     progress = Progress(len(remaining), f"labels ({backend})") if len(remaining) else None
     for start in range(0, len(remaining), chunk_size):

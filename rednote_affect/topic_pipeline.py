@@ -47,15 +47,12 @@ def topic_inputs_fingerprint(
         themes.to_csv(index=False),
         overrides.sort_values(list(overrides.columns)).to_csv(index=False) if len(overrides) else "",
         "\n".join(sorted(stopwords)),
-        json_settings(settings),
+        json.dumps(settings, sort_keys=True, default=str),
         __version__,
         version("bertopic"),
     ]
     return stable_hash(*parts, length=32)
 
-
-def json_settings(settings: dict) -> str:
-    return json.dumps(settings, sort_keys=True, default=str)
 
 
 def _as_text(value: object) -> str:
