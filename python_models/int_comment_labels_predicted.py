@@ -5,7 +5,7 @@ Incremental: each input is classified once per classifier version; a rebuild wit
 
 import pyarrow as pa
 
-from rednote_affect.inference import database_path, label_comments
+from rednote_affect.inference import database_path, label_comments, pending_inputs
 
 
 def model(dbt, session):
@@ -25,13 +25,12 @@ def model(dbt, session):
         "transformers_mode": dbt.config.get("transformers_mode"),
         "inference_batch_size": dbt.config.get("inference_batch_size"),
     }
-    items = dbt.ref("int_comments_to_classify").to_arrow_table()
+    items = dbt.ref("int_comments_to_classify")
     gold_training = dbt.ref("int_gold_comments_contextualised").filter("split = 'train'").to_arrow_table()
     embeddings = dbt.ref("int_text_embeddings")
-    stored = session.sql(f"select * from {dbt.this}").to_arrow_table() if dbt.is_incremental else None
     return label_comments(
-        items,
-        stored,
+        # Only the inputs this classifier version has not settled, and their stored rows.
+        pending_inputs(session, items, str(dbt.this) if dbt.is_incremental else None),
         config,
         gold_training,
         # Only the vectors of the texts being labelled (and the training rows when the heads are refitted).

@@ -39,6 +39,7 @@ STAGES = {
     "embeddings": ("int_text_embeddings",),
     "classifier": ("int_comment_labels_predicted",),
     "topics": ("int_notes_topics_modelled",),
+    "themes": ("int_notes_themes_assigned",),
 }
 MART_PREFIXES = ("fct_", "dim_", "int_emotion_stance_association_tested")
 
@@ -139,7 +140,7 @@ def accuracy_on_sample_corpus(work_dir: Path) -> dict[str, float]:
             "select task, any_value(macro_f1) from marts.fct_classifier_agreement group by task").fetchall())
         theme_accuracy = connection.execute("""
             select avg(case when topics.theme = gold.theme then 1.0 else 0.0 end), count(*)
-            from intermediate.int_notes_topics_modelled as topics
+            from intermediate.int_notes_topics_themed as topics
             inner join staging.stg_gold__post_labels as gold on topics.note_id = gold.note_id
             where gold.split = 'test'
         """).fetchall()[0]
@@ -248,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{arguments.posts / max(full_stages['topics'], 1e-9):.0f} posts/s ({full_stages['topics']:.1f} s for "
         f"{arguments.posts} posts, embeddings computed in the embedding stage). Topic model including the "
         f"embedding of its {post_count} posts: {post_seconds + full_stages['topics']:.1f} s (post embeddings "
-        f"{post_seconds:.1f} s, timed separately; target < 60 s).",
+        f"{post_seconds:.1f} s, timed separately; target < 60 s). Themes (post and discussion against the "
+        f"prototypes): {full_stages['themes']:.1f} s.",
         f"- Peak RSS of the dbt process: {gib(full['peak_rss_bytes'])} full, "
         f"{gib(incremental['peak_rss_bytes'])} incremental (target <= 6 GB).",
         f"- All inference stages, full build: {inference_seconds:.0f} s.",

@@ -127,6 +127,7 @@ def classify_new_comments(
     classifier,
     cache_dir: Path | None = None,
     chunk_size: int = 2048,
+    labelled_keys: set[str] | None = None,
 ) -> pa.Table:
     """Labels for the (comment, post) inputs that the configured classifier has not labelled yet.
 
@@ -134,6 +135,9 @@ def classify_new_comments(
     Each input is classified once per (backend, model, version). An input already labelled by this version but not
     the one currently selected (the gold seed was reverted, say) is re-selected without inference. Inputs whose
     stored label is `unclassified` are tried again. Returns only new or re-selected rows.
+
+    A caller may pass only the pending inputs (`pending_inputs`) and their stored rows; `labelled_keys` are then the
+    classification keys this version has labelled in the whole table, so that finished cache shards are pruned.
     """
     now = _utc_now()
     backend, model_id, version = classifier.backend, classifier.model_id, classifier.version
@@ -165,7 +169,7 @@ def classify_new_comments(
 
     shards = ShardCache((cache_dir or Path("warehouse/cache")) / "labels" / stable_hash(backend, model_id, version),
                         "classification_key")
-    shards.prune(set(labelled_ok["classification_key"]))
+    shards.prune(set(labelled_ok["classification_key"]) | (labelled_keys or set()))
     cached = shards.read(todo["classification_key"]) if len(todo) else None
     # Unclassified results are retried, not resumed.
     cached_keys = set() if cached is None else {
@@ -173,7 +177,7 @@ def classify_new_comments(
                                    cached["classification_status"].to_pylist(), strict=True) if status == "ok"
     }
     remaining = todo[~todo["classification_key"].isin(cached_keys)]
-    log(f"labels: {len(frame)} inputs, {len(labelled_ok)} already labelled by {backend} {version}, "
+    log(f"labels: {len(frame)} pending inputs, {len(reselected)} of them already labelled by {backend} {version}, "
         f"{len(cached_keys)} resumed from cache, {len(remaining)} to classify")
 
     progress = Progress(len(remaining), f"labels ({backend})") if len(remaining) else None
@@ -267,9 +271,45 @@ class EmbeddingLookup:
         return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 0), np.float32)
 
 
+PENDING_INPUTS_SQL = """
+with latest as (
+    select
+        classification_input_key,
+        classifier_backend = $backend and classifier_model = $model and classifier_version = $version
+            and classification_status = 'ok' as is_settled
+    from {table}
+    qualify row_number() over (
+        partition by classification_input_key order by selected_at desc, classification_key desc) = 1
+)
+select classification_input_key from latest where is_settled
+"""
+
+
+def pending_inputs(session, items, stored_table: str | None):
+    """A loader for `label_comments`: (backend, model, version) -> (the inputs whose selected label is not an ok
+    label of that classifier version, the stored rows of those inputs, the keys that version labelled ok).
+
+    DuckDB does the anti-join, so a rebuild reads only what changed instead of every input and stored label."""
+
+    def load(backend: str, model_id: str, version: str):
+        if stored_table is None:
+            return items.to_arrow_table(), None, set()
+        parameters = {"backend": backend, "model": model_id, "version": version}
+        settled = session.sql(PENDING_INPUTS_SQL.format(table=stored_table), params=parameters)
+        pending = items.join(settled, "classification_input_key", how="anti").to_arrow_table()
+        wanted = session.from_arrow(pending.select(["classification_input_key"]).rename_columns(["wanted_key"]))
+        stored = session.table(stored_table).join(wanted, "classification_input_key = wanted_key", how="semi")
+        labelled = session.execute(
+            f"select classification_key from {stored_table} where classifier_backend = $backend "
+            "and classifier_model = $model and classifier_version = $version and classification_status = 'ok'",
+            parameters).fetchall()
+        return pending, stored.to_arrow_table(), {row[0] for row in labelled}
+
+    return load
+
+
 def label_comments(
-    items: pa.Table,
-    stored: pa.Table | None,
+    load_pending,
     config: dict,
     gold_training: pa.Table,
     load_embeddings,
@@ -296,4 +336,6 @@ def label_comments(
                                   embedding_model_id=embedding_model_id, label_map=label_map,
                                   codebook_emotions=codebook_emotions,
                                   cache_dir=cache_root(database_file) / "heads")
-    return classify_new_comments(items, stored, classifier, cache_dir=cache_root(database_file))
+    items, stored, labelled_keys = load_pending(classifier.backend, classifier.model_id, classifier.version)
+    return classify_new_comments(items, stored, classifier, cache_dir=cache_root(database_file),
+                                 labelled_keys=labelled_keys)

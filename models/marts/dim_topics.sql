@@ -2,7 +2,7 @@ with
 
 posts as (
 
-    select * from {{ ref('int_notes_topics_modelled') }}
+    select * from {{ ref('int_notes_topics_themed') }}
 
 ),
 

@@ -39,7 +39,7 @@ posts as (
         note_id,
         theme,
         topic_id
-    from {{ ref('int_notes_topics_modelled') }}
+    from {{ ref('int_notes_topics_themed') }}
 
 ),
 

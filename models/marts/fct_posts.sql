@@ -8,7 +8,7 @@ notes as (
 
 topics as (
 
-    select * from {{ ref('int_notes_topics_modelled') }}
+    select * from {{ ref('int_notes_topics_themed') }}
 
 ),
 

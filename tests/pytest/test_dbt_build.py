@@ -118,7 +118,7 @@ def test_rebuild_with_nothing_new_runs_no_inference(repo, fixture_crawl, built):
                  "int_texts_language_detected", "int_notes_topics_modelled", variables={"raw_dir": str(fixture_crawl)})
     assert "nothing new to embed" in result.stdout + result.stderr
     assert " 0 to classify" in result.stdout + result.stderr
-    assert "keeping the fitted topics and themes" in result.stdout + result.stderr
+    assert "keeping the fitted topics" in result.stdout + result.stderr
     assert query(built, "select * from intermediate.int_notes_topics_modelled order by note_id") == before
     run_results = json.loads((built / "target" / "run_results.json").read_text())
     inference_seconds = sum(r["execution_time"] for r in run_results["results"] if r["unique_id"].startswith("model."))

@@ -211,3 +211,36 @@ def test_fitted_heads_are_cached_by_version(tmp_path):
     assert first.equals(second)
     assert calls == [1, 1]  # only the two lookups of the prediction: no training embeddings were needed
     assert (tmp_path / f"heads-{second_classifier.version}.pickle").exists()
+
+
+def test_pending_inputs_leave_out_what_the_version_settled(tmp_path):
+    """The DuckDB pre-filter gives the same labels as the full comparison, reading only unsettled inputs."""
+    import duckdb
+
+    from rednote_affect.inference import pending_inputs
+
+    stored = classify_new_comments(items_table(["a", "b"]), None, CountingClassifier("v1", fail={"b"}),
+                                   cache_dir=tmp_path / "one")
+    stored = merge(stored, classify_new_comments(items_table(["c"]), stored, CountingClassifier("v2"),
+                                                 cache_dir=tmp_path / "one"))
+    session = duckdb.connect()
+    session.register("stored_arrow", stored)
+    session.execute("create table labels as select * from stored_arrow")
+    session.register("items_arrow", items_table(["a", "b", "c", "d"]))
+    items = session.table("items_arrow")
+    pending, pending_stored, labelled = pending_inputs(session, items, "labels")("counting", "counting-model", "v1")
+    # a: settled by v1; b: v1 failed, so retried; c: selected label is v2's; d: new.
+    assert sorted(pending["content"].to_pylist()) == ["b", "c", "d"]
+    assert sorted(pending_stored["classification_input_key"].to_pylist()) == sorted(
+        text_hash(text) for text in ["b", "c"])
+    v1_ok = stored.filter(pa.compute.and_(pa.compute.equal(stored["classifier_version"], "v1"),
+                                          pa.compute.equal(stored["classification_status"], "ok")))
+    assert labelled == set(v1_ok["classification_key"].to_pylist()) and len(labelled) == 1
+    filtered = classify_new_comments(pending, pending_stored, CountingClassifier("v1"), cache_dir=tmp_path / "two",
+                                     labelled_keys=labelled)
+    full = classify_new_comments(items_table(["a", "b", "c", "d"]), stored, CountingClassifier("v1"),
+                                 cache_dir=tmp_path / "three")
+    columns = ["classification_key", "emotion", "stance", "classification_status", "classifier_version"]
+    assert filtered.select(columns).sort_by("classification_key").equals(
+        full.select(columns).sort_by("classification_key"))
+    assert pending_inputs(session, items, None)("counting", "counting-model", "v1")[0].num_rows == 4

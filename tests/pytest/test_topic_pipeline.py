@@ -1,4 +1,5 @@
-"""The dbt model int_notes_topics_modelled's function: topics plus themes from post and discussion, reproducible."""
+"""The functions of the dbt models int_notes_topics_modelled (topics) and int_notes_themes_assigned (themes from
+post and discussion): reproducible, and themes that change with the evidence while the topics do not."""
 
 import json
 import subprocess
@@ -40,14 +41,17 @@ def build_inputs(repo):
 
 
 def run_model(repo):
-    from rednote_affect.topic_pipeline import model_post_topics
+    from rednote_affect.topic_pipeline import assign_post_themes, model_post_topics
 
     posts, evidence = build_inputs(repo)
+    vectors = np.stack(evidence["embedding"].to_list())
     themes = pd.read_csv(repo / "seeds" / "codebook" / "codebook_themes.csv")
-    overrides = pd.DataFrame({"topic_id": pd.Series([], dtype="int64"), "theme": pd.Series([], dtype=str)})
-    table = model_post_topics(posts, evidence, themes, overrides, {"the", "的"}, seed=42,
-                              theme_similarity_threshold=0.7)
-    return table.to_pandas()
+    is_post = (evidence["evidence_source"] == "crawl") & (evidence["evidence_kind"] == "post")
+    post_vectors = evidence[is_post].set_index("note_id").loc[posts["note_id"], "embedding"].to_list()
+    topics = model_post_topics(posts, np.stack(post_vectors), {"the", "的"}, seed=42).to_pandas()
+    assigned = assign_post_themes(posts["note_id"].tolist(), evidence.drop(columns=["embedding"]), vectors, themes,
+                                  theme_similarity_threshold=0.7).to_pandas()
+    return topics.merge(assigned, on="note_id")
 
 
 def test_same_input_gives_identical_tables_in_process_and_across_processes(repo):
@@ -67,6 +71,31 @@ def test_same_input_gives_identical_tables_in_process_and_across_processes(repo)
     assert np.allclose(other["theme_similarity"], first["theme_similarity"])
     assert set(first["theme"]) <= {"culture", "politics", "appearance", "daily_life", "language_learning",
                                    "platform_migration", "other"}
+
+
+def test_themes_follow_the_evidence_and_ignore_its_row_order(repo):
+    from rednote_affect.topic_pipeline import assign_post_themes
+
+    posts, evidence = build_inputs(repo)
+    themes = pd.read_csv(repo / "seeds" / "codebook" / "codebook_themes.csv")
+    note_ids = posts["note_id"].tolist()
+
+    def themed(frame):
+        vectors = np.stack(frame["embedding"].to_list())
+        table = assign_post_themes(note_ids, frame.drop(columns=["embedding"]), vectors, themes,
+                                   theme_similarity_threshold=0.7)
+        return table.to_pandas().set_index("note_id")
+
+    baseline = themed(evidence)
+    shuffled = themed(evidence.sample(frac=1.0, random_state=3))
+    pd.testing.assert_frame_equal(baseline, shuffled)
+    # Without its discussion a post is read from its own text only: its similarity changes.
+    crawl_comment = (evidence["evidence_source"] == "crawl") & (evidence["evidence_kind"] == "comment")
+    target = evidence.loc[crawl_comment, "note_id"].iloc[0]
+    without = themed(evidence[~(crawl_comment & (evidence["note_id"] == target))])
+    assert without.loc[target, "theme_similarity"] != baseline.loc[target, "theme_similarity"]
+    others = [note_id for note_id in note_ids if note_id != target]
+    pd.testing.assert_frame_equal(without.loc[others], baseline.loc[others])
 
 
 def test_discussion_moves_a_post_towards_its_theme():
