@@ -1,7 +1,8 @@
 """Topic modelling of posts with BERTopic, and assignment of one codebook theme per post.
 
-The public entry point is `fit_topics`; a dbt Python model calls it with the posts, their precomputed e5 "passage"
-embeddings and the codebook themes with their "query" embeddings (`embed_theme_descriptions`).
+Two entry points. `fit_post_topics` (steps 1-2 below) is what the dbt model int_notes_topics_modelled runs, with
+the posts and their stored embeddings; the warehouse's themes come from rednote_affect.themes instead.
+`fit_topics` adds step 3, a theme per post in the language-centred space, for use outside the warehouse.
 
 Pipeline:
 1. Language centring. Multilingual e5 embeddings cluster by language before topic: a Chinese and an English post
