@@ -1,6 +1,6 @@
 -- Each distinct text that needs an embedding: everything the theme step reads (posts and a sample of each
 -- post's comments, from the crawl and the gold seed) and, for the default heads classifier, every comment of
--- the crawl and of the gold seed.
+-- the crawl and of the gold seed, and every gold post (the context of its comments' stance).
 {% set embeds_every_comment = 'true' if var('classifier_backend') == 'heads' else 'false' %}
 
 with
@@ -34,6 +34,16 @@ gold_comments as (
 
 ),
 
+gold_posts as (
+
+    select
+        post_text_hash as text_hash,
+        post_text as text
+    from {{ ref('stg_gold__post_labels') }}
+    where {{ embeds_every_comment }}
+
+),
+
 unioned as (
 
     select * from theme_evidence
@@ -41,6 +51,8 @@ unioned as (
     select * from crawl_comments
     union all
     select * from gold_comments
+    union all
+    select * from gold_posts
 
 ),
 
