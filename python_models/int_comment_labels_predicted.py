@@ -5,7 +5,7 @@ Incremental: each input is classified once per classifier version; a rebuild wit
 
 import pyarrow as pa
 
-from rednote_affect.inference import database_path, label_comments, pending_inputs
+from rednote_affect.inference import current_embeddings, database_path, label_comments, pending_inputs
 
 
 def model(dbt, session):
@@ -27,7 +27,8 @@ def model(dbt, session):
     }
     items = dbt.ref("int_comments_to_classify")
     gold_training = dbt.ref("int_gold_comments_contextualised").filter("split = 'train'").to_arrow_table()
-    embeddings = dbt.ref("int_text_embeddings")
+    embeddings = current_embeddings(dbt.ref("int_text_embeddings"), config["embedding_backend"],
+                                    config["embedding_model"])
     return label_comments(
         # Only the inputs this classifier version has not settled, and their stored rows.
         pending_inputs(session, items, str(dbt.this) if dbt.is_incremental else None),

