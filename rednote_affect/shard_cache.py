@@ -36,7 +36,8 @@ class ShardCache:
         shards = self._shards()
         if not shards:
             return None
-        table = pa.concat_tables([pq.read_table(path) for path in shards], promote_options="default")
+        # "permissive": shards written by an older version (fixed-size vectors, say) still merge with new ones.
+        table = pa.concat_tables([pq.read_table(path) for path in shards], promote_options="permissive")
         if keys is not None:
             wanted = pa.array(sorted(set(keys)), type=pa.string())
             table = table.filter(pc.is_in(table[self.key_column], value_set=wanted))

