@@ -590,7 +590,6 @@ def fit_topics(
     seed: int = 42,
     theme_similarity_threshold: float = DEFAULT_THEME_SIMILARITY_THRESHOLD,
     labelled_posts: pd.DataFrame | None = None,
-    post_themes: pd.DataFrame | None = None,
     reduction: str = "umap",
 ) -> TopicModelResult:
     """Topics (BERTopic on language-centred embeddings) and one codebook theme per post.
@@ -602,8 +601,6 @@ def fit_topics(
     stopwords: dropped from the c-TF-IDF vocabulary (`load_stopwords`).
     theme_similarity_threshold: best-theme cosine similarity below which a post's theme is "other". It is on the
         scale of the language-centred space (best similarities of real posts mostly 0.05-0.4), not raw e5 (0.8+).
-    post_themes: optional themes assigned by the caller (note_id, theme, theme_similarity, theme_source); when
-        given, the prototype step here is skipped and only the overrides are applied on top.
     labelled_posts: optional gold (note_id, theme) of a TRAIN split, blended into the theme prototypes; never
         evaluate on these posts.
 
@@ -618,10 +615,7 @@ def fit_topics(
     note_ids = [str(note_id) for note_id in posts["note_id"]]
     n_posts = len(posts)
     fit = fit_post_topics(posts, embeddings, stopwords, seed, reduction)
-    lineage = {
-        **{key: value for key, value in fit.lineage.items() if key not in ("n_topics", "n_outlier_posts")},
-        "theme_similarity_threshold": float(theme_similarity_threshold),
-    }
+    lineage = {**fit.lineage, "theme_similarity_threshold": float(theme_similarity_threshold)}
     if n_posts == 0:
         return TopicModelResult(
             assignments=pd.DataFrame(columns=ASSIGNMENT_COLUMNS),
@@ -631,33 +625,25 @@ def fit_topics(
     centred = fit.centred_embeddings
     topic_per_post = fit.topic_per_post["topic_id"].to_numpy(dtype=int)
 
-    if post_themes is None:
-        # Themes per post: best prototype, in the language-centred space (see theme_prototypes).
-        centred_float64 = centred.astype(np.float64)
-        prototype_names, prototypes, labelled_counts = theme_prototypes(
-            themes, theme_embeddings, centred_float64, note_ids, labelled_posts
-        )
-        similarities = centred_float64 @ prototypes.T
-        best = similarities.argmax(axis=1)
-        best_similarity = similarities[np.arange(n_posts), best]
-        below = best_similarity < theme_similarity_threshold
-        theme_per_post = np.where(below, THEME_OTHER, np.asarray(prototype_names, dtype=object)[best]).astype(
-            object
-        )
-        source_per_post = np.where(below, THEME_SOURCE_BELOW_THRESHOLD, THEME_SOURCE_SIMILARITY).astype(object)
-        similarity_per_post = best_similarity.copy()
-    else:
-        # Themes assigned by the caller (e.g. rednote_affect.themes, which also reads the discussion).
-        given = post_themes.set_index("note_id").loc[note_ids]
-        theme_per_post = given["theme"].to_numpy(dtype=object)
-        source_per_post = given["theme_source"].to_numpy(dtype=object)
-        similarity_per_post = given["theme_similarity"].to_numpy(dtype=np.float64)
-        prototype_names, similarities, labelled_counts = [], None, {}
+    # Themes per post: best prototype, in the language-centred space (see theme_prototypes).
+    centred_float64 = centred.astype(np.float64)
+    prototype_names, prototypes, labelled_counts = theme_prototypes(
+        themes, theme_embeddings, centred_float64, note_ids, labelled_posts
+    )
+    similarities = centred_float64 @ prototypes.T
+    best = similarities.argmax(axis=1)
+    best_similarity = similarities[np.arange(n_posts), best]
+    below = best_similarity < theme_similarity_threshold
+    theme_per_post = np.where(below, THEME_OTHER, np.asarray(prototype_names, dtype=object)[best]).astype(
+        object
+    )
+    source_per_post = np.where(below, THEME_SOURCE_BELOW_THRESHOLD, THEME_SOURCE_SIMILARITY).astype(object)
+    similarity_per_post = best_similarity.copy()
     for topic_id, theme in overrides.items():
         in_topic = topic_per_post == topic_id
         theme_per_post[in_topic] = theme
         source_per_post[in_topic] = THEME_SOURCE_OVERRIDE
-        if similarities is not None and theme in prototype_names:
+        if theme in prototype_names:
             similarity_per_post[in_topic] = similarities[in_topic, prototype_names.index(theme)]
     assignments = pd.DataFrame(
         {
@@ -684,8 +670,6 @@ def fit_topics(
         )
     lineage.update(
         {
-            "n_topics": fit.lineage["n_topics"],
-            "n_outlier_posts": fit.lineage["n_outlier_posts"],
             "theme_prototypes": {
                 "description_weight": DESCRIPTION_WEIGHT,
                 "labelled_posts_per_theme": labelled_counts,
