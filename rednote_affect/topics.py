@@ -59,7 +59,7 @@ DESCRIPTION_WEIGHT = 0.7
 DEFAULT_THEME_SIMILARITY_THRESHOLD = 0.05
 TOP_WORDS_PER_LANGUAGE = 10
 REPRESENTATIVE_POSTS_PER_TOPIC = 3
-UMAP_COMPONENTS = 5
+REDUCED_DIMENSIONS = 5  # what UMAP or PCA reduces the embeddings to before HDBSCAN
 REDUCTIONS = {"umap", "pca"}
 
 THEME_SOURCE_OVERRIDE = "override"
@@ -220,10 +220,10 @@ def cluster_parameters(n_posts: int, seed: int = 42, reduction: str = "umap") ->
         raise ValueError(f"topic reduction {reduction!r} is not one of {sorted(REDUCTIONS)}")
     return {
         "reduction": reduction,
-        "pca": {"n_components": UMAP_COMPONENTS, "random_state": seed} if reduction == "pca" else None,
+        "pca": {"n_components": REDUCED_DIMENSIONS, "random_state": seed} if reduction == "pca" else None,
         "umap": None if reduction == "pca" else {
             "n_neighbors": int(min(15, max(5, round(math.sqrt(n_posts))), max(2, n_posts - 1))),
-            "n_components": UMAP_COMPONENTS,
+            "n_components": REDUCED_DIMENSIONS,
             "min_dist": 0.0,
             "metric": "cosine",
             "random_state": seed,
