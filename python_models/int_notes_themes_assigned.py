@@ -1,8 +1,8 @@
 """A codebook theme for every kept post: the post and its first 30 comments against prototypes built from the
 gold train posts (rednote_affect/themes.py). Recomputed on every build: it reads stored vectors only."""
 
-from rednote_affect.inference import current_embeddings
-from rednote_affect.topic_pipeline import assign_post_themes, embedding_matrix
+from rednote_affect.inference import current_embeddings, embedding_matrix
+from rednote_affect.topic_pipeline import assign_post_themes
 
 
 def model(dbt, session):

@@ -4,8 +4,8 @@ Refitted only when the posts, their languages or the topic settings change (topi
 never refit it. Otherwise the stored table is kept and no topic model runs.
 """
 
-from rednote_affect.inference import current_embeddings, log
-from rednote_affect.topic_pipeline import embedding_matrix, inputs_fingerprint, model_post_topics
+from rednote_affect.inference import current_embeddings, embedding_matrix, log
+from rednote_affect.topic_pipeline import inputs_fingerprint, model_post_topics
 
 
 def model(dbt, session):

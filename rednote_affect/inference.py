@@ -51,6 +51,15 @@ def current_embeddings(embeddings, backend_name: str | None, model_name: str | N
     return embeddings.filter(condition)
 
 
+def embedding_matrix(table: pa.Table) -> np.ndarray:
+    """The `embedding` column (equal-length vectors) as a float32 matrix, one row per table row, without Python
+    lists."""
+    if table.num_rows == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    values = table["embedding"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    return values.reshape(table.num_rows, -1).astype(np.float32)
+
+
 def embedding_schema() -> pa.Schema:
     """Vectors are variable-length lists: the table keeps every backend's vectors, whatever their dimension."""
     return pa.schema([
@@ -269,9 +278,7 @@ class EmbeddingLookup:
         table = self._load_table(hashes)
         if table.num_rows == 0:
             return
-        embedding = table["embedding"].combine_chunks()
-        matrix = embedding.flatten().to_numpy(zero_copy_only=False).reshape(table.num_rows, -1).astype(np.float32)
-        self._vectors.update(zip(table["text_hash"].to_pylist(), matrix, strict=True))
+        self._vectors.update(zip(table["text_hash"].to_pylist(), embedding_matrix(table), strict=True))
 
     def __call__(self, texts) -> np.ndarray:
         keys = [text_hash(text or "") for text in texts]

@@ -50,13 +50,6 @@ def inputs_fingerprint(*frames: pd.DataFrame | None, words: set[str] | None = No
     return stable_hash(*parts, length=32)
 
 
-def embedding_matrix(table: pa.Table, column: str = "embedding") -> np.ndarray:
-    """A fixed-size list column as a float32 matrix, without going through Python lists."""
-    if table.num_rows == 0:
-        return np.zeros((0, 0), dtype=np.float32)
-    values = table[column].combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    return values.reshape(table.num_rows, -1).astype(np.float32)
-
 
 def _as_text(value: object) -> str:
     if isinstance(value, list | tuple | np.ndarray):
