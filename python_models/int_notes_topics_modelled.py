@@ -5,7 +5,7 @@ never refit it. Otherwise the stored table is kept and no topic model runs.
 """
 
 from rednote_affect.inference import current_embeddings, embedding_matrix, log
-from rednote_affect.topic_pipeline import inputs_fingerprint, model_post_topics
+from rednote_affect.topic_pipeline import model_post_topics, topic_inputs_fingerprint
 
 
 def model(dbt, session):
@@ -23,8 +23,7 @@ def model(dbt, session):
         "topic_seed": dbt.config.get("topic_seed"),
         "topic_reduction": dbt.config.get("topic_reduction"),
     }
-    fingerprint = inputs_fingerprint(posts[["note_id", "post_text", "language"]], words=stopwords,
-                                     settings=settings)
+    fingerprint = topic_inputs_fingerprint(posts, stopwords, settings)
     if dbt.is_incremental:
         columns = {row[0] for row in session.execute(f"describe {dbt.this}").fetchall()}
         stored = (session.execute(f"select distinct topic_model_fingerprint from {dbt.this}").fetchall()

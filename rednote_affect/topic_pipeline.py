@@ -33,20 +33,21 @@ TOPIC_OUTPUT_COLUMNS = [
 THEME_OUTPUT_COLUMNS = ["note_id", "theme", "theme_similarity", "theme_source", "theme_model_parameters"]
 
 
-def inputs_fingerprint(*frames: pd.DataFrame | None, words: set[str] | None = None, settings: dict) -> str:
-    """Hash of a step's inputs (frames sorted by all their columns), settings and code versions. Equal
-    fingerprints mean a rerun would give the same table, so the stored one is kept."""
+def topic_inputs_fingerprint(posts: pd.DataFrame, stopwords: set[str], settings: dict) -> str:
+    """Hash of what the topic model depends on: the posts (note_id, post_text, language), stopwords, settings and
+    code versions. Equal fingerprints mean a refit would give the same table, so the stored one is kept."""
     from importlib.metadata import version
 
     from rednote_affect import __version__
     from rednote_affect.classifiers.base import stable_hash
 
     parts = [
-        frame.sort_values(list(frame.columns)).to_csv(index=False) if frame is not None and len(frame) else ""
-        for frame in frames
+        posts.sort_values("note_id")[["note_id", "post_text", "language"]].to_csv(index=False),
+        "\n".join(sorted(stopwords)),
+        json.dumps(settings, sort_keys=True, default=str),
+        __version__,
+        version("bertopic"),
     ]
-    parts += ["\n".join(sorted(words or ())), json.dumps(settings, sort_keys=True, default=str), __version__,
-              version("bertopic")]
     return stable_hash(*parts, length=32)
 
 
