@@ -14,7 +14,7 @@ TEST_DUCKDB_PATH := warehouse/test.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PYTHONHASHSEED := 0
 
-.PHONY: setup build test pytest dbt-test lint report docs bench clean browser
+.PHONY: setup build test pytest dbt-test lint report docs bench clean browser validate
 
 setup: $(STAMP)
 
@@ -32,17 +32,32 @@ build: setup
 	mkdir -p $(dir $(DUCKDB_PATH))
 	$(DBT) build $(DBT_FLAGS) $(DBT_VARS)
 
+# The external development sets (real, human-labelled text; see evaluation/external_dev_sets.yml). They are read
+# at build time only and never enter the repository.
+EXTERNAL_DIR := ../shared/external
+EXTERNAL_SETS := evaluation/external_dev_sets.yml
+HAS_EXTERNAL := $(wildcard $(EXTERNAL_DIR))
+RAW_DIR_VAR := $(if $(RAW_DIR),raw_dir: "$(RAW_DIR)",)
+
+# Classify the external development sets through the warehouse and print fct_classifier_agreement.
+validate: setup
+	@test -d $(EXTERNAL_DIR) || { echo "make validate: $(EXTERNAL_DIR) is absent, so there are no external development sets to measure on"; exit 1; }
+	mkdir -p $(dir $(DUCKDB_PATH))
+	$(DBT) build $(DBT_FLAGS) --vars "$$(cat $(EXTERNAL_SETS); echo '$(RAW_DIR_VAR)')"
+	$(BIN)/python -m rednote_affect.validate --database $(DUCKDB_PATH)
+
 # Headless Chromium for the report test (Debian's package; CI runs as root).
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser
-	$(BIN)/ruff check rednote_affect python_models tests scripts
-	$(BIN)/sqlfluff lint models tests/data --dialect duckdb
+# The test build also measures the labels on the external development sets when they exist (as make validate).
+test: lint browser
 	$(BIN)/python -m pytest
 	rm -f $(TEST_DUCKDB_PATH) && mkdir -p $(dir $(TEST_DUCKDB_PATH))
-	DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports $(DBT) build $(DBT_FLAGS)
+	DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports $(DBT) build $(DBT_FLAGS) \
+	  $(if $(HAS_EXTERNAL),--vars "$$(cat $(EXTERNAL_SETS))",)
+	$(if $(HAS_EXTERNAL),$(BIN)/python -m rednote_affect.validate --database $(TEST_DUCKDB_PATH),@echo "validate: skipped, $(EXTERNAL_DIR) is absent (no external development sets)")
 	DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports $(DBT) docs generate $(DBT_FLAGS) \
 	  --target-path target/docs-check >/dev/null
 

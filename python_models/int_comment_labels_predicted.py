@@ -26,14 +26,14 @@ def model(dbt, session):
         "inference_batch_size": dbt.config.get("inference_batch_size"),
     }
     items = dbt.ref("int_comments_to_classify")
-    gold_training = dbt.ref("int_gold_comments_contextualised").filter("split = 'train'").to_arrow_table()
+    training_rows = dbt.ref("int_classifier_training_rows").to_arrow_table()
     embeddings = current_embeddings(dbt.ref("int_text_embeddings"), config["embedding_backend"],
                                     config["embedding_model"])
     return label_comments(
         # Only the inputs this classifier version has not settled, and their stored rows.
         pending_inputs(session, items, str(dbt.this) if dbt.is_incremental else None),
         config,
-        gold_training,
+        training_rows,
         # Only the vectors of the texts being labelled (and the training rows when the heads are refitted).
         load_embeddings=lambda hashes: embeddings.join(
             session.from_arrow(pa.table({"wanted_hash": hashes})), "text_hash = wanted_hash"

@@ -333,7 +333,7 @@ def pending_inputs(session, items, stored_table: str | None):
 def label_comments(
     load_pending,
     config: dict,
-    gold_training: pa.Table,
+    training_rows: pa.Table,
     load_embeddings,
     label_map=None,
     codebook_emotions=None,
@@ -349,9 +349,7 @@ def label_comments(
     lookup = None
     embedding_model_id = None
     if (config.get("classifier_backend") or "heads") == "heads":
-        gold = gold_training.to_pandas()
-        training = TrainingData(gold["content"].tolist(), gold["post_text"].tolist(), gold["emotion"].tolist(),
-                                gold["stance"].tolist())
+        training = TrainingData.from_frame(training_rows.to_pandas())
         lookup = EmbeddingLookup(load_embeddings, lambda: get_embedding_backend(backend_name, model_name))
         embedding_model_id = f"{backend_name}:{model_name or 'default'}"
     classifier = build_classifier(config, training=training, embed_lookup=lookup,

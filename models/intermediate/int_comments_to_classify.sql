@@ -1,5 +1,6 @@
--- Each distinct (comment text, post text) the classifier must label: the crawl's comments and the gold comments
--- (the gold test split is how every build measures its own labels).
+-- Each distinct (comment text, post text) the classifier must label: the crawl's comments and every evaluation
+-- row (the gold and written test splits and any configured evaluation set), which is how each build measures
+-- its own labels.
 with
 
 crawl as (
@@ -12,13 +13,13 @@ crawl as (
 
 ),
 
-gold as (
+evaluation as (
 
     select
         classification_input_key,
         content,
         post_text
-    from {{ ref('int_gold_comments_contextualised') }}
+    from {{ ref('int_classifier_evaluation_rows') }}
 
 ),
 
@@ -26,7 +27,7 @@ unioned as (
 
     select * from crawl
     union all
-    select * from gold
+    select * from evaluation
 
 ),
 

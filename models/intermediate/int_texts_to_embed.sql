@@ -1,6 +1,6 @@
 -- Each distinct text that needs an embedding: everything the theme step reads (posts and a sample of each
 -- post's comments, from the crawl and the gold seed) and, for the default heads classifier, every comment of
--- the crawl and of the gold seed, and every gold post (the context of its comments' stance).
+-- the crawl and every text it trains or is measured on, with their posts (the context of stance).
 {% set embeds_every_comment = 'true' if var('classifier_backend') == 'heads' else 'false' %}
 
 with
@@ -24,23 +24,39 @@ crawl_comments as (
 
 ),
 
-gold_comments as (
+training_rows as (
 
-    select
-        content_hash as text_hash,
-        content as text
-    from {{ ref('stg_gold__comment_labels') }}
+    select * from {{ ref('int_classifier_training_rows') }}
     where {{ embeds_every_comment }}
 
 ),
 
-gold_posts as (
+evaluation_rows as (
+
+    select * from {{ ref('int_classifier_evaluation_rows') }}
+    where {{ embeds_every_comment }}
+
+),
+
+-- The heads read each comment's vector and its post's (the context of stance).
+labelled_texts as (
+
+    select content as text from training_rows
+    union all
+    select post_text as text from training_rows
+    union all
+    select content as text from evaluation_rows
+    union all
+    select post_text as text from evaluation_rows
+
+),
+
+labelled as (
 
     select
-        post_text_hash as text_hash,
-        post_text as text
-    from {{ ref('stg_gold__post_labels') }}
-    where {{ embeds_every_comment }}
+        {{ text_hash('text') }} as text_hash,
+        text
+    from labelled_texts
 
 ),
 
@@ -50,9 +66,7 @@ unioned as (
     union all
     select * from crawl_comments
     union all
-    select * from gold_comments
-    union all
-    select * from gold_posts
+    select * from labelled
 
 ),
 

@@ -1,0 +1,54 @@
+-- What the default heads classifier learns from: the gold seed's train split, the written corpus's train split,
+-- and any user corpus named by the `training_sets` var (emotion only: those corpora carry no stance).
+with
+
+gold as (
+
+    select * from {{ ref('int_gold_comments_contextualised') }}
+    where split = 'train'
+
+),
+
+written as (
+
+    select * from {{ ref('stg_training__written_comment_labels') }}
+    where split = 'train'
+
+),
+
+user_corpora as (
+
+    select * from {{ ref('int_labelled_corpora_mapped') }}
+    where corpus_purpose = 'training' and exclusion_reason is null and emotion is not null
+
+),
+
+final as (
+
+    select
+        'gold' as training_corpus,
+        content,
+        post_text,
+        emotion,
+        stance
+    from gold
+    union all
+    select
+        'written' as training_corpus,
+        content,
+        post_text,
+        emotion,
+        stance
+    from written
+    union all
+    select
+        corpus_name as training_corpus,
+        content,
+        '' as post_text,
+        emotion,
+        null as stance
+    from user_corpora
+
+)
+
+select * from final
