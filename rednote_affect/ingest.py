@@ -357,8 +357,10 @@ def read_exports(raw_dir: str | Path, entity: str) -> pa.Table:
             source_format, era, records = _read(path, source_format, entity)
             # Materialise per file so that a late read error affects only this file's rows.
             file_records = list(records)
-        except (UnicodeDecodeError, ValueError, csv.Error, OSError, sqlite3.Error) as error:
+        except Exception as error:  # one bad file costs one row, never the build
             message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if not isinstance(error, (UnicodeDecodeError, ValueError, csv.Error, OSError, sqlite3.Error)):
+                message = f"{type(error).__name__}: {message}"  # unexpected content; the type helps a bug report
             append(RawRecord(values={}, row_number=0, line_number=None,
                              load_error=f"unreadable file: {message}"[:300]),
                    source_file, source_format, "unknown")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -55,7 +56,7 @@ def _store_value(column: str, value: object) -> str | None:
 def read_sqlite(path: Path, entity: str) -> list[RawRecord]:
     """Rows of MediaCrawler's SQLite store (`database/sqlite_tables.db`), in insertion order."""
     table = SQLITE_TABLES[entity]
-    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as connection:
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
         columns = [row[1] for row in connection.execute(f"pragma table_info('{table}')")]
         if not columns:
             raise ValueError(f"sqlite store without table {table}")
