@@ -1,6 +1,6 @@
 {#-
-  on-run-start: fails the run at once, in one line, when raw_dir is missing or holds no MediaCrawler export;
-  then makes sure the raw schema and tables exist (empty, all text) before any node runs. The source plugin
+  on-run-start: fails the run at once, in one line, when raw_dir is missing or holds no export, by the reader's
+  own rule (rednote_affect.ingest.export_format, through the function the source plugin registers); then makes sure the raw schema and tables exist (empty, all text) before any node runs. The source plugin
   replaces the tables with the crawl when a staging view is built; creating them up front lets the two plugin
   loads run in parallel threads without a schema write conflict, and lets unit tests of the staging views read
   the source's columns on a fresh warehouse. tests/pytest/test_ingest.py checks these column lists against the
@@ -9,14 +9,11 @@
 {% macro check_raw_dir() %}
     {% if execute and flags.WHICH in ('run', 'build') %}
         {% set raw_dir = var('raw_dir') %}
-        {% set found = run_query(
-            "select count(*) from glob('" ~ raw_dir ~ "/**/*_contents_*') union all "
-            ~ "select count(*) from glob('" ~ raw_dir ~ "/**/*_comments_*')"
-        ) %}
-        {% if found.rows[0][0] + found.rows[1][0] == 0 %}
-            {{ exceptions.raise_compiler_error(
-                "raw_dir '" ~ raw_dir ~ "' is missing or holds no MediaCrawler export (*_contents_*, *_comments_*)"
-            ) }}
+        {% set problem = run_query(
+            "select rednote_raw_dir_problem('" ~ (raw_dir | string | replace("'", "''")) ~ "')"
+        ).rows[0][0] %}
+        {% if problem %}
+            {{ exceptions.raise_compiler_error(problem) }}
         {% endif %}
     {% endif %}
     {% set note_columns = [

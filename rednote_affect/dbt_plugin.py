@@ -1,7 +1,8 @@
 """dbt-duckdb source plugin: lands MediaCrawler exports under the `raw_dir` var as raw tables.
 
 profiles.yml registers it as `mediacrawler`; sources with `meta: {plugin: mediacrawler, entity: notes|comments,
-raw_dir: ...}` are loaded through it each run, before the staging views read them.
+raw_dir: ...}` are loaded through it each run, before the staging views read them. It also registers the DuckDB
+function `rednote_raw_dir_problem(raw_dir)` ("" or a one-line message) for the on-run-start check.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
+from duckdb.sqltypes import VARCHAR
 
-from rednote_affect.ingest import read_exports
+from rednote_affect.ingest import raw_dir_problem, read_exports
 
 
 class Plugin(BasePlugin):
@@ -22,12 +24,18 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:
         if self.exports_dir:
             Path(self.exports_dir).mkdir(parents=True, exist_ok=True)
+        # The on-run-start check (macros/check_raw_dir.sql) asks the reader's own rule what an export is.
+        conn.create_function("rednote_raw_dir_problem", raw_dir_problem, [VARCHAR], VARCHAR, side_effects=True)
 
     def load(self, source_config: SourceConfig):
         raw_dir = source_config.get("raw_dir")
         entity = source_config.get("entity")
         if not raw_dir or not entity:
             raise ValueError(f"source {source_config.name}: meta needs raw_dir and entity for the mediacrawler plugin")
+        # dbt-duckdb writes `<database>.<schema>.<table>` unquoted after load(), and the database is the warehouse
+        # file's stem: `my-crawl` or `both` would be a parser error. The raw tables live in the default catalog,
+        # so leave the database out of the name.
+        source_config.database = None
         return read_exports(raw_dir, entity)
 
     def default_materialization(self) -> str:

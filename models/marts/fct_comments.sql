@@ -73,6 +73,7 @@ final as (
         comments.like_count,
         comments.is_top_level,
         threads.reply_depth,
+        threads.thread_issue,
         comments.commented_at,
         labels.classifier_backend,
         labels.classifier_model,

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.slow
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
-def dbt(repo, tmp, *arguments, variables=None, check=True):
-    environment = dict(os.environ, DUCKDB_PATH=str(tmp / "warehouse.duckdb"), REDNOTE_EXPORTS_DIR=str(tmp / "exports"))
+def dbt(repo, tmp, *arguments, variables=None, check=True, database="warehouse.duckdb"):
+    environment = dict(os.environ, DUCKDB_PATH=str(tmp / database), REDNOTE_EXPORTS_DIR=str(tmp / "exports"))
     command = [DBT, *arguments, "--profiles-dir", str(repo), "--project-dir", str(repo), "--target-path",
                str(tmp / "target")]
     if variables:
@@ -33,8 +33,8 @@ def dbt(repo, tmp, *arguments, variables=None, check=True):
     return result
 
 
-def query(tmp, sql):
-    with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as connection:
+def query(tmp, sql, database="warehouse.duckdb"):
+    with duckdb.connect(str(tmp / database), read_only=True) as connection:
         return connection.execute(sql).fetchall()
 
 
@@ -245,3 +245,122 @@ def test_sql_statistics_agree_with_the_python_reference(built):
     assert balances
     for _theme, balance, counts in balances:
         assert balance == pytest.approx(normalized_entropy(np.array(counts, float)), abs=1e-12)
+
+
+# --- tests/fixtures/crawl_stores: stores, Zeeschuimer / 4CAT captures and the robustness cases ---------------------
+
+STORES_DATABASE = "my-crawl.duckdb"  # a stem that is no plain identifier: it must build
+
+
+@pytest.fixture(scope="module")
+def built_stores(repo, built, tmp_path_factory):
+    """Built on a copy of the fixture-crawl warehouse, so that the gold seed's embeddings are not computed again."""
+    import shutil
+
+    tmp = tmp_path_factory.mktemp("stores_build")
+    shutil.copy(built / "warehouse.duckdb", tmp / STORES_DATABASE)
+    dbt(repo, tmp, "build", variables={"raw_dir": str(repo / "tests" / "fixtures" / "crawl_stores")},
+        database=STORES_DATABASE)
+    return tmp
+
+
+def stores_query(tmp, sql):
+    return query(tmp, sql, database=STORES_DATABASE)
+
+
+def test_stores_every_raw_row_is_accounted_for(built_stores):
+    rows = stores_query(built_stores, """
+        select entity, source_file, raw_rows, kept_rows, superseded_rows, quarantined_rows
+        from marts.fct_crawl_reconciliation order by entity, source_file""")
+    assert rows == [
+        ("comments", "4cat/xiaohongshu-comments-4cat.ndjson", 2, 2, 0, 0),
+        ("comments", "MediaCrawler/database/sqlite_tables.db", 3, 3, 0, 0),
+        ("comments", "excel/xhs_search_20261130_101500.xlsx", 2, 2, 0, 0),
+        ("comments", "mediacrawler/csv/search_comments_2026-07-01.csv", 3, 2, 0, 1),
+        ("comments", "mediacrawler/gbk/search_comments_2025-01-25.csv", 2, 2, 0, 0),
+        ("comments", "mediacrawler/gbk/search_comments_2025-01-26.csv", 1, 1, 0, 0),
+        ("comments", "mediacrawler/json/search_comments_2026-07-03.json", 3, 2, 0, 1),
+        ("comments", "mediacrawler/jsonl/search_comments_2026-07-02.jsonl", 9, 9, 0, 0),
+        ("comments", "mongo/xhs_comments.json", 2, 2, 0, 0),
+        ("comments", "zeeschuimer/zeeschuimer-export-xiaohongshu-comments-2026-11-30T102000.ndjson", 7, 4, 2, 1),
+        ("notes", "4cat/xiaohongshu-notes-4cat.ndjson", 2, 1, 0, 1),
+        ("notes", "MediaCrawler/database/sqlite_tables.db", 2, 2, 0, 0),
+        ("notes", "excel/xhs_search_20261130_101500.xlsx", 2, 2, 0, 0),
+        ("notes", "mediacrawler/csv/search_contents_2026-07-01.csv", 3, 3, 0, 0),
+        ("notes", "mongo/xhs_contents.json", 1, 1, 0, 0),
+        ("notes", "zeeschuimer/zeeschuimer-export-xiaohongshu.com-2026-11-30T101500.ndjson", 7, 2, 1, 4),
+    ]
+    reasons = stores_query(built_stores, """select quarantine_reason, count(*) from intermediate.int_crawl_rows_quarantined
+        group by all order by 1""")
+    assert reasons == [("malformed_csv_row", 1), ("malformed_json_record", 2), ("note_without_time", 4),
+                       ("unsupported_capture", 1)]
+
+
+def test_zeeschuimer_notes_with_a_time_and_every_comment_are_kept(built_stores):
+    posts = dict(stores_query(built_stores, "select note_id, author_key from marts.fct_posts where note_id like 'z%'"))
+    assert sorted(posts) == ["z1", "z2", "z5"]  # z3, z4, z6 were captured without a publication time
+    rows = {row[0]: row[1:] for row in stores_query(built_stores, """
+        select comment_id, parent_comment_id, thread_root_comment_id, reply_depth, identity, like_count, author_key
+        from marts.fct_comments where comment_id like 'zc%'""")}
+    assert sorted(rows) == ["zc1", "zc2", "zc3", "zc4", "zc5", "zc6"]
+    assert rows["zc1"][:5] == (None, "zc1", 0, "chinese", 15)  # the later capture won
+    assert rows["zc2"][:4] == ("zc1", "zc1", 1, "foreign")
+    assert rows["zc3"][:4] == ("zc2", "zc1", 2, "chinese")
+    assert rows["zc6"][:4] == ("zc5", "zc5", 1, "chinese")  # from 4CAT
+    # user_id is hashed like creator_hash: the poster of z1 replying under it has the same key.
+    assert rows["zc2"][5] == posts["z1"] == creator_hash("u-zs-1")
+    keywords = dict(stores_query(built_stores, """select note_id, source_keyword from intermediate.int_notes_kept
+        where note_id like 'z%'"""))
+    assert keywords == {"z1": "tiktok难民", "z2": None, "z5": "熊猫"}
+
+
+def test_untitled_notes_are_embedded_once(built_stores):
+    texts = dict(stores_query(built_stores, """select note_id, post_text from intermediate.int_notes_kept
+        where note_id in ('r2', 'r3', 's2', 's1')"""))
+    assert texts["r3"] == "今天的晚饭 🍜"
+    assert texts["r2"].startswith("刚来小红书的第一天") and len(texts["r2"]) == 300
+    assert texts["s2"] == texts["r2"]
+    assert texts["s1"] == "Cat tax 🐱 我的猫 as promised"
+    doubled = stores_query(built_stores, """select count(*) from intermediate.int_texts_to_embed
+        where text like '%今天的晚饭 🍜%今天的晚饭 🍜%'""")
+    assert doubled == [(0,)]
+
+
+def test_reply_cycles_and_cross_note_parents_are_flagged(built_stores):
+    rows = {row[0]: row[1:] for row in stores_query(built_stores, """
+        select comment_id, thread_root_comment_id, reply_depth, thread_issue from marts.fct_comments
+        where comment_id like 't%'""")}
+    assert rows == {
+        "t1": ("t1", 0, None), "t2": ("t1", 1, None),
+        "t3": ("t3", 0, "parent_cycle"), "t4": ("t4", 0, "parent_cycle"), "t5": ("t3", 1, "parent_cycle"),
+        "t6": ("t6", 0, "parent_cycle"),
+        "t7": ("t7", 0, "parent_under_other_note"), "t8": ("t7", 1, "parent_under_other_note"),
+        "t9": ("t9", 0, "parent_not_crawled"),
+    }
+
+
+def test_stores_no_raw_identifiers_past_staging(built_stores):
+    columns = stores_query(built_stores, """
+        select table_name, column_name from information_schema.columns
+        where table_schema in ('intermediate', 'marts')
+          and column_name in ('user_id', 'nickname', 'avatar', 'creator_hash')""")
+    assert columns == []
+
+
+def test_raw_dir_of_word_clouds_and_images_fails_at_once(repo, tmp_path):
+    source = repo / "tests" / "fixtures" / "crawl_stores" / "mediacrawler"
+    import shutil
+
+    for folder in ("words", "images", "videos"):
+        shutil.copytree(source / folder, tmp_path / "raw" / folder)
+    result = dbt(repo, tmp_path, "build", variables={"raw_dir": str(tmp_path / "raw")}, check=False)
+    assert result.returncode != 0
+    lines = [line for line in result.stdout.splitlines() if "holds no MediaCrawler export" in line]
+    assert lines and str(tmp_path / "raw") in lines[0]
+    assert "START sql" not in result.stdout
+
+
+def test_warehouse_named_after_a_keyword_builds_staging(repo, fixture_crawl, tmp_path):
+    dbt(repo, tmp_path, "build", "--select", "stg_mediacrawler__notes", variables={"raw_dir": str(fixture_crawl)},
+        database="both.duckdb")
+    assert query(tmp_path, "select count(*) from staging.stg_mediacrawler__notes", database="both.duckdb") == [(3,)]

@@ -42,6 +42,7 @@ validated as (
             when load_error like 'unreadable file%' then 'unreadable_file'
             when load_error like 'malformed csv row%' then 'malformed_csv_row'
             when load_error like 'malformed json%' then 'malformed_json_record'
+            when load_error like 'unsupported capture%' then 'unsupported_capture'
             when comment_id is null then 'missing_comment_id'
             when note_id is null then 'missing_note_id'
             when commented_at is null then 'unparseable_timestamp'

@@ -17,7 +17,11 @@ renamed as (
         schema_era,
         nullif(trim(note_id), '') as note_id,
         nullif(lower(trim(type)), '') as note_type,
-        {{ clean_text('title') }} as title,
+        -- MediaCrawler fills an untitled note's title with desc[:255]: no title, so the text is not doubled.
+        case
+            when {{ clean_text('title') }} = {{ clean_text('left("desc", 255)') }} then null
+            else {{ clean_text('title') }}
+        end as title,
         {{ clean_text('"desc"') }} as description,
         {{ author_key('user_id', 'creator_hash') }} as author_key,
         nullif(nullif(trim(ip_location), ''), 'None') as ip_location,
@@ -46,7 +50,9 @@ validated as (
             when load_error like 'unreadable file%' then 'unreadable_file'
             when load_error like 'malformed csv row%' then 'malformed_csv_row'
             when load_error like 'malformed json%' then 'malformed_json_record'
+            when load_error like 'unsupported capture%' then 'unsupported_capture'
             when note_id is null then 'missing_note_id'
+            when load_error like 'note without time%' then 'note_without_time'
             when published_at is null then 'unparseable_timestamp'
             when coalesce(title, description) is null then 'empty_content'
         end as row_quarantine_reason
