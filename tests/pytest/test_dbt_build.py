@@ -364,3 +364,38 @@ def test_warehouse_named_after_a_keyword_builds_staging(repo, fixture_crawl, tmp
     dbt(repo, tmp_path, "build", "--select", "stg_mediacrawler__notes", variables={"raw_dir": str(fixture_crawl)},
         database="both.duckdb")
     assert query(tmp_path, "select count(*) from staging.stg_mediacrawler__notes", database="both.duckdb") == [(3,)]
+
+
+def test_user_training_and_evaluation_sets(repo, fixture_crawl, built, tmp_path):
+    """A lab's own labelled corpora: one CSV added to training (through a label map), one JSONL measured on.
+
+    The heads retrain (a new classifier version) on the extra rows, and fct_classifier_agreement gains the set."""
+    import shutil
+
+    shutil.copy(built / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    (tmp_path / "lab_train.csv").write_text(
+        'text,tag\n"this made my whole week, so happy",joy\nabsolutely furious about the delay,anger\n'
+        "wow that is gorgeous work,admiration\nsomeone explain this to me please?,curiosity\n", encoding="utf-8")
+    (tmp_path / "lab_eval.jsonl").write_text("\n".join(json.dumps({"t": t, "y": y}) for t, y in [
+        ("thanks so much for the help", "gratitude"), ("this is disgusting", "disgust"),
+        ("I wonder how that works", "curiosity"), ("no idea what I feel", "realization")]) + "\n", encoding="utf-8")
+    variables = {
+        "raw_dir": str(fixture_crawl),
+        "training_sets": [{"name": "lab_train", "path": str(tmp_path / "lab_train.csv"), "format": "csv",
+                           "text_column": "text", "label_column": "tag", "label_map": "goemotions"}],
+        "evaluation_sets": [{"name": "lab_eval", "path": str(tmp_path / "lab_eval.jsonl"), "format": "jsonl",
+                             "text_column": "t", "label_column": "y", "label_map": "goemotions"}],
+    }
+    dbt(repo, tmp_path, "build", variables=variables)
+    assert query(tmp_path, """select emotion, count(*) from intermediate.int_classifier_training_rows
+                              where training_corpus = 'lab_train' group by 1 order by 1""") == [
+        ("anger", 1), ("curiosity", 1), ("joy", 1), ("praise", 1)]
+    before = query(built, "select distinct classifier_version from marts.fct_classifier_agreement")
+    after = query(tmp_path, "select distinct classifier_version from marts.fct_classifier_agreement")
+    assert len(after) == 1 and after != before
+    summary = dict(query(tmp_path, """select task, any_value(evaluated_count) from marts.fct_classifier_agreement
+                                      where evaluation_set = 'lab_eval' group by 1"""))
+    # realization maps to no emotion and has ambiguous valence: it counts for neither task.
+    assert summary == {"emotion": 3, "valence": 3}
+    assert query(tmp_path, """select count(*) from intermediate.int_labelled_corpora_mapped
+                              where exclusion_reason is null""") == [(8,)]
