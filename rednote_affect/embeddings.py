@@ -67,7 +67,7 @@ class EmbeddingBackend:
     _encode: Callable[[list[str], Role], np.ndarray] = field(repr=False)
     batch_size: int | None = None
     max_concurrency: int = 1
-    dim_source: str = "its first vectors"  # FIRST_VECTORS
+    dim_source: str = FIRST_VECTORS
     device: str | None = None
     client: Any = field(default=None, repr=False)
     _dim_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

