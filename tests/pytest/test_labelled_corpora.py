@@ -42,8 +42,8 @@ def test_headerless_tsv_with_label_indices_and_multi_label_rows(tmp_path) -> Non
 
 
 def test_jsonl_and_json_array_for_training(tmp_path) -> None:
-    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps({"content": t, "label": l}, ensure_ascii=False)
-                                                for t, l in [("开心", "happiness"), ("气死", "anger")]) + "\n",
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps({"content": text, "label": label}, ensure_ascii=False)
+                                                for text, label in [("开心", "happiness"), ("气死", "anger")]) + "\n",
                                       encoding="utf-8")
     (tmp_path / "b.json").write_text(json.dumps([{"content": "好怕", "label": "fear"}], ensure_ascii=False),
                                      encoding="utf-8")
