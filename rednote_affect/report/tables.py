@@ -184,16 +184,15 @@ def emotion_by_stance_tables(data: ReportData, codebook: Codebook) -> list[Table
     statistic_rows = []
     for theme in themes:
         row = {"theme": theme, **{f"n {stance}": count(stance_totals.get((theme, stance))) for stance in stances}}
-        known = theme in theme_statistics.index
-        statistics = theme_statistics.loc[theme] if known else {}
-        low_expected = statistics.get("is_low_expected") if known else None
+        statistics = theme_statistics.loc[theme] if theme in theme_statistics.index else pd.Series(dtype=object)
+        low_expected = statistics.get("is_low_expected")
         row.update(
             {
-                "chi-square": number(statistics.get("chi_square"), 2) if known else MISSING,
-                "dof": count(statistics.get("degrees_of_freedom")) if known else MISSING,
-                "p": p_value(statistics.get("p_value")) if known else MISSING,
-                "Cramér's V": number(statistics.get("cramers_v")) if known else MISSING,
-                "expected < 5 (%)": percent(statistics.get("low_expected_share")) if known else MISSING,
+                "chi-square": number(statistics.get("chi_square"), 2),
+                "dof": count(statistics.get("degrees_of_freedom")),
+                "p": p_value(statistics.get("p_value")),
+                "Cramér's V": number(statistics.get("cramers_v")),
+                "expected < 5 (%)": percent(statistics.get("low_expected_share")),
                 "low expected": MISSING if low_expected is None or pd.isna(low_expected)
                 else ("yes" if bool(low_expected) else "no"),
             }
