@@ -61,7 +61,7 @@ per_theme as (
         avg(case when stance = 'neutral' then 1 else 0 end) as neutral_share,
         avg(case when stance = 'pro_foreign' then 1 else 0 end) as pro_foreign_share,
         avg(stance_position) as mean_stance_position,
-        var_pop(stance_position) as stance_polarization,
+        {{ stance_polarization('stance_position') }} as stance_polarization,
         avg(valence_score) as mean_valence,
         var_pop(valence_score) as affective_polarization,
         avg(case when emotion_valence = 'positive' then 1 else 0 end) as positive_share,
@@ -87,8 +87,7 @@ entropy as (
 
     select
         emotion_shares.theme,
-        -sum(emotion_shares.emotion_share * ln(emotion_shares.emotion_share))
-        / ln(any_value(emotion_count.emotion_count))
+        {{ normalized_entropy('emotion_shares.emotion_share', 'any_value(emotion_count.emotion_count)') }}
             as emotion_balance
     from emotion_shares
     cross join emotion_count

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from dbt_helpers import dbt
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -13,6 +14,15 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def fixture_crawl() -> Path:
     return REPO / "tests" / "fixtures" / "crawl_mixed"
+
+
+@pytest.fixture(scope="session")
+def built(repo, fixture_crawl, tmp_path_factory) -> Path:
+    """A folder whose warehouse.duckdb dbt built from the fixture crawl, once per session (test_dbt_build rebuilds it
+    with other backends and back; test_report renders it)."""
+    tmp = tmp_path_factory.mktemp("fixture_build")
+    dbt(repo, tmp, "build", variables={"raw_dir": str(fixture_crawl)})
+    return tmp
 
 
 VOCABULARY = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "query", "passage", ":", "welcome", "to", "rednote",

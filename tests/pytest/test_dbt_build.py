@@ -1,48 +1,22 @@
 """End to end: dbt build on the fixture crawl (CSV, JSON and JSONL; both schema eras; bad rows and a bad file).
 
-One warehouse is built once for the module and checked from several sides: reconciliation, quarantine reasons,
-privacy, a no-op rebuild, the LLM backend against a local server that fails on purpose, and switching back.
+One warehouse is built once per session (conftest.py's `built`, which test_report renders too) and checked from
+several sides: reconciliation, quarantine reasons, privacy, a no-op rebuild, the LLM backend against a local server
+that fails on purpose, and switching back.
 """
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_helpers import dbt, query
 
 from rednote_affect.mediacrawler import creator_hash
 
 pytestmark = pytest.mark.slow
-DBT = str(Path(sys.executable).with_name("dbt"))
-
-
-def dbt(repo, tmp, *arguments, variables=None, check=True, database="warehouse.duckdb"):
-    environment = dict(os.environ, DUCKDB_PATH=str(tmp / database), REDNOTE_EXPORTS_DIR=str(tmp / "exports"))
-    command = [DBT, *arguments, "--profiles-dir", str(repo), "--project-dir", str(repo), "--target-path",
-               str(tmp / "target")]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
-    result = subprocess.run(command, cwd=repo, env=environment, capture_output=True, text=True, timeout=900)
-    if check and result.returncode != 0:
-        raise AssertionError(result.stdout[-4000:] + result.stderr[-2000:])
-    return result
-
-
-def query(tmp, sql, database="warehouse.duckdb"):
-    with duckdb.connect(str(tmp / database), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
-
-
-@pytest.fixture(scope="module")
-def built(repo, fixture_crawl, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fixture_build")
-    dbt(repo, tmp, "build", variables={"raw_dir": str(fixture_crawl)})
-    return tmp
 
 
 def test_every_raw_row_is_accounted_for(built):

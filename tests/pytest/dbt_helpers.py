@@ -1,0 +1,29 @@
+"""Running dbt and querying the warehouse it builds, for the tests that build one (conftest's `built`)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+WAREHOUSE = "warehouse.duckdb"
+
+
+def dbt(repo, tmp, *arguments, variables=None, check=True, database=WAREHOUSE):
+    environment = dict(os.environ, DUCKDB_PATH=str(tmp / database), REDNOTE_EXPORTS_DIR=str(tmp / "exports"))
+    command = [DBT, *arguments, "--profiles-dir", str(repo), "--project-dir", str(repo), "--target-path",
+               str(tmp / "target")]
+    if variables:
+        command += ["--vars", json.dumps(variables)]
+    result = subprocess.run(command, cwd=repo, env=environment, capture_output=True, text=True, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(result.stdout[-4000:] + result.stderr[-2000:])
+    return result
+
+
+def query(tmp, sql, database=WAREHOUSE):
+    with duckdb.connect(str(tmp / database), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
