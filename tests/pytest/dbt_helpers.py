@@ -18,7 +18,7 @@ def dbt(repo, tmp, *arguments, variables=None, check=True, database=WAREHOUSE):
                str(tmp / "target")]
     if variables:
         command += ["--vars", json.dumps(variables)]
-    result = subprocess.run(command, cwd=repo, env=environment, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(command, cwd=repo, env=environment, capture_output=True, text=True, timeout=3600)
     if check and result.returncode != 0:
         raise AssertionError(result.stdout[-4000:] + result.stderr[-2000:])
     return result
