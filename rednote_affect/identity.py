@@ -8,8 +8,8 @@ A logistic regression reads each comment together with its author's other commen
 It is trained on the comments whose identity comes from their own IP location (identity_source = ip_location)
 and measured on held-out *authors*: an author is in the test group when the hash of its author_key falls in the
 first TEST_SHARE of the range, so no author's writing is on both sides, and the split does not move when other
-authors are added. The final model, fitted on every known comment, labels the comments whose identity is still
-unknown; those labels are `inferred`.
+authors are added. The final model, fitted on the known comments, labels the comments whose identity is still
+unknown; those labels are `inferred`. Either fit takes at most MAX_TRAINING_COMMENTS comments of whole authors.
 
 What it measures is how someone writes (language, script, content), which is not the IP location: a Chinese
 student abroad writing English, or a foreigner in Shanghai writing Chinese, is labelled by writing. It is a
@@ -34,6 +34,11 @@ FEATURE_VERSION = "identity-v1"
 IDENTITIES = ("chinese", "foreign")
 TEST_SHARE = 0.3
 MIN_AUTHORS_PER_IDENTITY = 2
+# At the study's scale (400k comments) the features of every known comment would take gigabytes: fit on the
+# comments of at most this many comments' worth of whole authors (chosen by the hash of author_key), and label
+# in chunks of whole authors.
+MAX_TRAINING_COMMENTS = 40000
+PREDICTION_CHUNK = 20000
 PURPOSES = ("held_out_authors", "prediction")
 
 
@@ -53,10 +58,39 @@ def empty_output() -> pa.Table:
     return output_schema().empty_table()
 
 
-def is_test_author(author_key: str) -> bool:
-    """Held-out group membership, fixed by the author_key alone."""
+def author_position(author_key: str) -> float:
+    """Where the author falls in [0, 1), fixed by the author_key alone."""
     digest = hashlib.sha256(f"identity-split|{author_key}".encode()).hexdigest()
-    return int(digest[:8], 16) / 0x100000000 < TEST_SHARE
+    return int(digest[:8], 16) / 0x100000000
+
+
+def is_test_author(author_key: str) -> bool:
+    """Held-out group membership."""
+    return author_position(author_key) < TEST_SHARE
+
+
+def whole_authors(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """At most `limit` rows (at least one author's), taking whole authors in the order of author_position."""
+    if len(frame) <= limit:
+        return frame
+    sizes = frame.groupby("author_key").size()
+    order = sorted(sizes.index, key=author_position)
+    kept = sizes[order].cumsum()
+    chosen = set(kept[kept <= limit].index) or {order[0]}
+    return frame[frame["author_key"].isin(chosen)]
+
+
+def author_chunks(frame: pd.DataFrame, size: int):
+    """`frame` in pieces of about `size` rows that never split an author (author context stays whole)."""
+    ordered = frame.sort_values("author_key", kind="stable")
+    keys = ordered["author_key"].to_numpy()
+    start = 0
+    while start < len(ordered):
+        stop = min(start + size, len(ordered))
+        while stop < len(ordered) and keys[stop] == keys[stop - 1]:
+            stop += 1
+        yield ordered.iloc[start:stop]
+        start = stop
 
 
 def script_shares(texts: Sequence[str]) -> np.ndarray:
@@ -108,12 +142,17 @@ class IdentityClassifier:
         self.model.fit(self._features(frame, embeddings, fit=True), np.asarray(labels))
         return self
 
-    def predict(self, frame: pd.DataFrame, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Labels and their probabilities. The author context is taken within `frame`: pass all of an author's
-        comments together."""
-        probabilities = self.model.predict_proba(self._features(frame, embeddings, fit=False))
-        best = probabilities.argmax(axis=1)
-        return self.model.classes_[best], probabilities[np.arange(len(best)), best]
+    def predict(self, frame: pd.DataFrame, embeddings: np.ndarray) -> pd.DataFrame:
+        """comment_id, inferred_identity, inferred_confidence for every row of `frame` (indexed like
+        `embeddings`). The author context is taken within `frame`: pass all of an author's comments together."""
+        pieces = []
+        for chunk in author_chunks(frame, PREDICTION_CHUNK):
+            probabilities = self.model.predict_proba(self._features(chunk, embeddings[chunk.index], fit=False))
+            best = probabilities.argmax(axis=1)
+            pieces.append(pd.DataFrame({"comment_id": chunk["comment_id"].to_numpy(),
+                                        "inferred_identity": self.model.classes_[best],
+                                        "inferred_confidence": probabilities[np.arange(len(best)), best]}))
+        return pd.concat(pieces, ignore_index=True)
 
 
 def classifier_version(training: pd.DataFrame, embedding_model: str) -> str:
@@ -147,30 +186,28 @@ def infer_identities(comments: pd.DataFrame, embeddings: np.ndarray | None, embe
         log(f"infer_identity: fewer than {MIN_AUTHORS_PER_IDENTITY} authors of each identity are known from IP "
             "location, so nothing is inferred")
         return empty_output()
-    version = classifier_version(known, embedding_model)
+    version = classifier_version(whole_authors(known, MAX_TRAINING_COMMENTS), embedding_model)
     outputs = []
 
     test_mask = known["author_key"].map(is_test_author)
-    train, test = known[~test_mask], known[test_mask]
+    train, test = whole_authors(known[~test_mask], MAX_TRAINING_COMMENTS), known[test_mask]
     if _enough_authors(train) and len(test):
         held_out = IdentityClassifier().fit(train, vectors[train.index], train["identity"])
-        labels, confidence = held_out.predict(test, vectors[test.index])
-        outputs.append(pd.DataFrame({
-            "comment_id": test["comment_id"], "author_key": test["author_key"], "purpose": "held_out_authors",
-            "known_identity": test["identity"], "inferred_identity": labels, "inferred_confidence": confidence,
-        }))
+        scored = test[["comment_id", "author_key", "identity"]].merge(
+            held_out.predict(test, vectors), on="comment_id").rename(columns={"identity": "known_identity"})
+        scored["purpose"] = "held_out_authors"
+        outputs.append(scored)
+        accuracy = float((scored["known_identity"] == scored["inferred_identity"]).mean())
         log(f"infer_identity: {len(test)} comments of {test['author_key'].nunique()} held-out authors, accuracy "
-            f"{float(np.mean(labels == test['identity'].to_numpy())):.3f}")
+            f"{accuracy:.3f}")
 
     unknown = frame[frame["identity_source"] == "unknown"]
     if len(unknown):
-        final = IdentityClassifier().fit(known, vectors[known.index], known["identity"])
+        fitted = whole_authors(known, MAX_TRAINING_COMMENTS)
+        final = IdentityClassifier().fit(fitted, vectors[fitted.index], fitted["identity"])
         # The author context of an unknown comment is every comment of that author, known or not.
         context = frame[frame["author_key"].isin(set(unknown["author_key"]))]
-        labels, confidence = final.predict(context, vectors[context.index])
-        predicted = pd.DataFrame({"comment_id": context["comment_id"], "inferred_identity": labels,
-                                  "inferred_confidence": confidence})
-        predicted = unknown[["comment_id", "author_key"]].merge(predicted, on="comment_id")
+        predicted = unknown[["comment_id", "author_key"]].merge(final.predict(context, vectors), on="comment_id")
         predicted["purpose"], predicted["known_identity"] = "prediction", None
         outputs.append(predicted)
         log(f"infer_identity: {len(predicted)} unknown comments labelled")

@@ -4,13 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import rednote_affect.identity as identity_module
 from rednote_affect.identity import (
     IDENTITIES,
+    author_chunks,
     author_means,
     infer_identities,
     is_test_author,
     output_schema,
     script_shares,
+    whole_authors,
 )
 
 CHINESE = ["哈哈哈笑死我了", "欢迎来小红书玩", "这个好好吃啊", "我们这边也是这样的", "真的吗太厉害了", "加油加油",
@@ -99,3 +102,19 @@ def test_version_follows_the_training_rows():
     changed = comments.copy()
     changed.loc[0, "identity"] = "foreign"
     assert infer_identities(changed, None, log=lambda _: None)["classifier_version"][0].as_py() != first
+
+
+def test_training_takes_whole_authors_and_chunks_keep_authors_whole(monkeypatch):
+    comments = corpus()
+    sample = whole_authors(comments, 10)
+    assert len(sample) <= 10 and sample.groupby("author_key").size().eq(3).all()
+    assert whole_authors(comments, 10_000) is comments
+    chunks = list(author_chunks(comments, 4))
+    assert sum(len(chunk) for chunk in chunks) == len(comments)
+    assert all(chunk["author_key"].nunique() == len(chunk) // 3 for chunk in chunks)
+    # Small chunks and a small training cap give labels for every unknown comment all the same.
+    monkeypatch.setattr(identity_module, "PREDICTION_CHUNK", 4)
+    monkeypatch.setattr(identity_module, "MAX_TRAINING_COMMENTS", 30)
+    result = infer_identities(comments.drop(columns="truth"), None, log=lambda _: None).to_pandas()
+    predicted = result[result["purpose"] == "prediction"]
+    assert sorted(predicted["comment_id"]) == sorted(comments[comments["identity"] == "unknown"]["comment_id"])
