@@ -82,7 +82,11 @@ def test_comments_mart(built):
     # The re-crawl won: 1.3万 likes, not the first crawl's 1.2万.
     assert rows["c00000000000000000000001"][:4] == (13000, "chinese", "c00000000000000000000001", True)
     assert rows["c00000000000000000000009"][2] == "c00000000000000000000001"  # three replies up
-    assert rows["c00000000000000000000008"][1] == "unknown"  # 火星 is no mapped location
+    # 火星 is no mapped location; the same author's other comments (广东 first of those at the same time) give it.
+    assert rows["c00000000000000000000008"][1] == "chinese"
+    sources = dict(query(built, "select comment_id, identity_source || ':' || identity_ip_location "
+                                "from intermediate.int_comments_kept where identity_source = 'author_history'"))
+    assert sources == {"c00000000000000000000008": "author_history:广东"}
     assert rows["d00000000000000000000002"][1:3] == ("unknown", "d00000000000000000000001")  # 2026 era
     assert all(row[4] not in (None, "unclassified") for row in rows.values())
     assert rows["c00000000000000000000002"][6] == "en"
