@@ -407,12 +407,12 @@ def test_2026_comments_take_their_identity_from_author_history(built_eras):
         select comment_id, identity, identity_source from marts.fct_comments where schema_era = '2026'""")}
     assert rows["e26000"] == ("chinese", "author_history")  # 用户00, seen in 广东 in 2025
     assert rows["e26016"] == ("foreign", "author_history")  # user_16, seen in 美国
-    # user_23 was in the US in January 2025 and in Guangdong in March: the latest location before the comment wins.
+    # user_23 was in Australia in January 2025 and in Guangdong in March: the latest location before the comment wins.
     assert rows["e26023"] == ("chinese", "author_history")
     assert rows["e26039"] == ("unknown", "unknown")  # a new commenter: no record gives a location
     located = dict(query(built_eras, """select comment_id, identity_ip_location from intermediate.int_comments_kept
         where comment_id in ('e26023', 'e250230')"""))
-    assert located == {"e26023": "广东", "e250230": "美国"}
+    assert located == {"e26023": "广东", "e250230": "澳大利亚"}
     # The 2026 posts by 2025 posters carry their identity over too.
     assert query(built_eras, """select distinct author_identity, author_identity_source from marts.fct_posts
         where note_id like '66%'""") == [("foreign", "author_history")]
