@@ -9,11 +9,13 @@ from __future__ import annotations
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 
+from rednote_affect.dbt_plugin import land_in_default_catalog
 from rednote_affect.labelled_corpora import read_labelled_corpora
 
 
 class Plugin(BasePlugin):
     def load(self, source_config: SourceConfig):
+        land_in_default_catalog(source_config)
         return read_labelled_corpora(source_config.get("evaluation_sets"), source_config.get("training_sets"))
 
     def default_materialization(self) -> str:

@@ -16,6 +16,13 @@ from duckdb.sqltypes import VARCHAR
 from rednote_affect.ingest import raw_dir_problem, read_exports
 
 
+def land_in_default_catalog(source_config: SourceConfig) -> None:
+    """dbt-duckdb writes `<database>.<schema>.<table>` unquoted after load(), and the database is the warehouse
+    file's stem: `my-crawl` or `both` would be a parser error. Raw tables live in the default catalog, so the
+    database is left out of the name. Every source plugin of this project calls this in load()."""
+    source_config.database = None
+
+
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict) -> None:
         # The marts' post-hook copies each mart to <exports_dir>/<mart>.parquet; DuckDB's COPY needs the folder.
@@ -32,10 +39,7 @@ class Plugin(BasePlugin):
         entity = source_config.get("entity")
         if not raw_dir or not entity:
             raise ValueError(f"source {source_config.name}: meta needs raw_dir and entity for the mediacrawler plugin")
-        # dbt-duckdb writes `<database>.<schema>.<table>` unquoted after load(), and the database is the warehouse
-        # file's stem: `my-crawl` or `both` would be a parser error. The raw tables live in the default catalog,
-        # so leave the database out of the name.
-        source_config.database = None
+        land_in_default_catalog(source_config)
         return read_exports(raw_dir, entity)
 
     def default_materialization(self) -> str:

@@ -56,7 +56,8 @@ def write_export(rows: Iterable[Mapping[str, object]], path: str | Path, entity:
     count = 0
     if path.suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            # MediaCrawler's CSV rows end in CRLF (bare LF only inside quoted fields).
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
             writer.writeheader()
             for row in rows:
                 writer.writerow({c: "" if row.get(c) is None else row.get(c) for c in columns})

@@ -5,6 +5,11 @@ Writes, deterministically:
   export (UTF-8 with BOM), with the crawler's quirks: display-string counts, millisecond epochs, "0" parents;
 - seeds/sample_crawl/search_comments_2025-01-26.csv: a later re-crawl of some comments (newer last_modify_ts and
   like counts), which the warehouse must resolve to the latest version;
+- seeds/sample_crawl/search_contents_2026-08-03.jsonl, search_comments_2026-08-03.jsonl: a re-crawl in MediaCrawler's
+  2026 schema (JSONL, creator_hash, masked nickname, no IP location, "" parents) from corpus_src/crawl_2026.json:
+  new comments under some sample posts, the re-crawled posts themselves, and a few new posts, some untitled
+  (MediaCrawler then writes title = desc[:255]). An author named as in the 2025 parts is the same person: the same
+  user id, so creator_hash = sha256(user id)[:16] joins the eras. These comments are not gold-labelled;
 - seeds/gold/gold_post_labels.csv and gold_comment_labels.csv: the theme of every post, the emotion and stance of
   every comment, and a fixed train/test split by post (a whole thread is either train or test, stratified by theme,
   so held-out scores measure new threads, not new comments under threads the classifier has seen).
@@ -22,7 +27,7 @@ import json
 import random
 from pathlib import Path
 
-from rednote_affect.mediacrawler import write_export
+from rednote_affect.mediacrawler import creator_hash, write_export
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = ROOT / "corpus_src"
@@ -32,6 +37,8 @@ TEST_SHARE = 0.3
 BAN_DAY_MS = 1737072000000  # 2025-01-17 00:00 UTC, the week of the TikTok ban
 CRAWLED_MS = 1737849600000  # 2025-01-26 00:00 UTC
 RECRAWLED_MS = 1738108800000  # 2025-01-29 00:00 UTC
+UPGRADE_MS = 1782918120000  # 2026-07-01 23:02 +08:00: MediaCrawler writes the 2026 schema (no IP location) from here on
+CRAWLED_2026_MS = 1785715200000  # 2026-08-03 00:00 UTC
 
 
 def hex_id(*parts: str, length: int = 24) -> str:
@@ -52,6 +59,102 @@ def display_count(value: int, rng: random.Random) -> str:
 
 def normalise(text: str) -> str:
     return " ".join(text.split())
+
+
+def masked_nickname(nickname: str) -> str:
+    """MediaCrawler's mask since 2026-07-01: first char + *** + last char; x* for two chars, * for one."""
+    if len(nickname) <= 1:
+        return "*"
+    if len(nickname) == 2:
+        return nickname[0] + "*"
+    return nickname[0] + "***" + nickname[-1]
+
+
+def note_url(note_id: str, token: str) -> str:
+    return f"https://www.xiaohongshu.com/explore/{note_id}?xsec_token={token}&xsec_source=pc_search"
+
+
+def xsec_token(note_id: str) -> str:
+    return "AB" + hex_id("token", note_id, length=30).upper()
+
+
+def known_user_ids(posts: list[dict], comments: list[dict]) -> dict[str, str]:
+    """The 2025 user id of every nickname that names one person (one IP location) in the parts."""
+    locations: dict[str, set[str]] = {}
+    for record in posts + comments:
+        locations.setdefault(record["author"], set()).add(record["ip_location"])
+    return {name: hex_id("user", name, next(iter(places))) for name, places in locations.items() if len(places) == 1}
+
+
+def build_2026(posts: list[dict], comments: list[dict], note_rows: list[dict], commented: dict[str, int],
+               rng: random.Random) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """The 2026-era re-crawl: note rows (re-crawled and new) and comment rows, and how many comments came from
+    returning and from new authors."""
+    source = json.loads((SOURCE_DIR / "crawl_2026.json").read_text(encoding="utf-8"))
+    user_ids = known_user_ids(posts, comments)
+
+    def author_id(name: str) -> str:
+        return user_ids.get(name) or hex_id("user", name, "2026")
+
+    old_notes = {post["key"]: row for post, row in zip(posts, note_rows, strict=True)}
+    last_2025_comment = {post["key"]: max((commented[c["key"]] for c in comments if c["post"] == post["key"]),
+                                          default=BAN_DAY_MS) for post in posts}
+    notes_2026, comments_2026 = [], []
+    authors = {"returning": 0, "new": 0}
+    for index, post in enumerate(source["posts"]):
+        note_id = hex_id("note", post["key"])
+        published_ms = CRAWLED_2026_MS - 30 * 86_400_000 + index * 86_400_000 + rng.randrange(3_600_000)
+        last_2025_comment[post["key"]] = published_ms
+        title = post["title"] or post["desc"][:255]  # MediaCrawler's title of an untitled note
+        notes_2026.append({
+            "note_id": note_id, "type": post["type"], "title": title, "desc": post["desc"], "video_url": "",
+            "time": published_ms, "last_update_time": published_ms + rng.randrange(3_600_000),
+            "creator_hash": creator_hash(author_id(post["author"])), "nickname": masked_nickname(post["author"]),
+            "liked_count": display_count(int(rng.paretovariate(1.2) * 200), rng), "collected_count":
+            display_count(int(rng.paretovariate(1.3) * 30), rng), "comment_count":
+            display_count(len(source["threads"].get(post["key"], [])), rng), "share_count":
+            display_count(int(rng.paretovariate(1.5) * 8), rng), "image_list":
+            ",".join(f"http://sns-webpic-qc.xhscdn.com/{hex_id('img', note_id, str(i), length=32)}"
+                     for i in range(rng.randint(1, 4))),
+            "tag_list": ",".join(post["tags"]), "last_modify_ts": CRAWLED_2026_MS + index,
+            "note_url": note_url(note_id, xsec_token(note_id)), "source_keyword": "tiktok refugee",
+            "xsec_token": xsec_token(note_id),
+        })
+    # The sample posts that get new comments are crawled again, in the 2026 schema.
+    for index, key in enumerate(sorted(key for key in source["threads"] if key in old_notes)):
+        old = old_notes[key]
+        notes_2026.append({
+            **{column: old[column] for column in ("note_id", "type", "title", "desc", "video_url", "time",
+                                                  "last_update_time", "liked_count", "collected_count",
+                                                  "share_count", "image_list", "tag_list", "note_url",
+                                                  "source_keyword", "xsec_token")},
+            "time": int(old["time"]), "last_update_time": int(old["last_update_time"]),
+            "creator_hash": creator_hash(old["user_id"]), "nickname": masked_nickname(old["nickname"]),
+            "comment_count": display_count(
+                sum(1 for c in comments if c["post"] == key) + len(source["threads"][key]), rng),
+            "last_modify_ts": CRAWLED_2026_MS + 1000 + index,
+        })
+    for key, thread in sorted(source["threads"].items()):
+        note_id = hex_id("note", key)
+        ids, times = [], []
+        for position, entry in enumerate(thread):
+            name, likes, text = entry[:3]
+            parent = entry[3] if len(entry) > 3 else None
+            comment_id = hex_id("comment", "2026", key, str(position))
+            earliest = max(last_2025_comment[key], UPGRADE_MS) if parent is None else times[parent]
+            commented_ms = earliest + rng.randrange(60_000, 86_400_000 * (1 if parent is not None else 20))
+            ids.append(comment_id)
+            times.append(commented_ms)
+            authors["returning" if name in user_ids else "new"] += 1
+            comments_2026.append({
+                "comment_id": comment_id, "create_time": commented_ms, "note_id": note_id, "content": text,
+                "creator_hash": creator_hash(author_id(name)), "nickname": masked_nickname(name),
+                "sub_comment_count": sum(1 for other in thread if len(other) > 3 and other[3] == position),
+                "pictures": "", "parent_comment_id": ids[parent] if parent is not None else "",
+                "last_modify_ts": CRAWLED_2026_MS + 2000 + len(comments_2026),
+                "like_count": display_count(int(likes), rng),
+            })
+    return notes_2026, comments_2026, authors
 
 
 def load_parts() -> tuple[list[dict], list[dict]]:
@@ -114,8 +217,8 @@ def main(argv: list[str] | None = None) -> None:
             "image_list": ",".join(f"http://sns-webpic-qc.xhscdn.com/{hex_id('img', note_id, str(i), length=32)}"
                                    for i in range(rng.randint(1, 4))),
             "tag_list": ",".join(post.get("tags", [])), "last_modify_ts": str(CRAWLED_MS + index),
-            "note_url": f"https://www.xiaohongshu.com/explore/{note_id}", "source_keyword": "tiktok refugee",
-            "xsec_token": "AB" + hex_id("token", note_id, length=30).upper(),
+            "note_url": note_url(note_id, xsec_token(note_id)), "source_keyword": "tiktok refugee",
+            "xsec_token": xsec_token(note_id),
         })
         post_labels.append({"note_id": note_id, "title": normalise(post["title"]),
                             "description": normalise(post["desc"]), "theme": post["theme"],
@@ -153,12 +256,18 @@ def main(argv: list[str] | None = None) -> None:
         newer["like_count"] = display_count(int(likes * 1.3) + 1, rng)
         recrawl_rows.append(newer)
 
+    # The 2026 re-crawl draws from its own generator, so the 2025 files stay as they were.
+    notes_2026, comments_2026, authors_2026 = build_2026(posts, comments, note_rows, commented,
+                                                         random.Random(20260803))
+
     crawl_dir.mkdir(parents=True, exist_ok=True)
     for stale in crawl_dir.glob("search_*"):
         stale.unlink()
     write_export(note_rows, crawl_dir / "search_contents_2025-01-20.csv", "notes", "2025")
     write_export(comment_rows, crawl_dir / "search_comments_2025-01-20.csv", "comments", "2025")
     write_export(recrawl_rows, crawl_dir / "search_comments_2025-01-26.csv", "comments", "2025")
+    write_export(notes_2026, crawl_dir / "search_contents_2026-08-03.jsonl", "notes", "2026")
+    write_export(comments_2026, crawl_dir / "search_comments_2026-08-03.jsonl", "comments", "2026")
 
     gold_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in (("gold_post_labels.csv", post_labels), ("gold_comment_labels.csv", comment_labels)):
@@ -167,7 +276,8 @@ def main(argv: list[str] | None = None) -> None:
             writer.writeheader()
             writer.writerows(rows)
     print(f"{len(note_rows)} posts, {len(comment_rows)} comments, {len(recrawl_rows)} re-crawled; "
-          f"test posts {sum(1 for s in split.values() if s == 'test')}")
+          f"test posts {sum(1 for s in split.values() if s == 'test')}; 2026 re-crawl: {len(notes_2026)} posts, "
+          f"{len(comments_2026)} comments ({authors_2026['returning']} by 2025 authors, {authors_2026['new']} by new)")
 
 
 if __name__ == "__main__":

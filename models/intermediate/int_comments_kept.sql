@@ -1,4 +1,5 @@
--- One row per comment: the latest crawl of each comment_id that passed validation and sits under a kept note.
+-- One row per comment: the latest crawl of each comment_id that passed validation and sits under a kept note,
+-- with its author's identity and where it came from (int_crawl_records_identified).
 -- This is the table to check against the raw files (source_file, source_row_number point at the record kept).
 with
 
@@ -17,7 +18,8 @@ triaged as (
 
 identities as (
 
-    select * from {{ ref('ip_location_identities') }}
+    select * from {{ ref('int_crawl_records_identified') }}
+    where record_kind = 'comment'
 
 ),
 
@@ -34,14 +36,16 @@ final as (
         comments.sub_comment_count,
         comments.author_key,
         comments.ip_location,
-        coalesce(identities.identity, 'unknown') as identity,
+        identities.identity,
+        identities.identity_source,
+        identities.identity_ip_location,
         comments.commented_at,
         comments.schema_era,
         comments.source_file,
         comments.source_row_number
     from comments
     inner join triaged on comments.raw_row_key = triaged.raw_row_key
-    left join identities on comments.ip_location = identities.ip_location
+    inner join identities on comments.comment_id = identities.record_id
 
 )
 

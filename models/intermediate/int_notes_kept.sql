@@ -16,7 +16,8 @@ triaged as (
 
 identities as (
 
-    select * from {{ ref('ip_location_identities') }}
+    select * from {{ ref('int_crawl_records_identified') }}
+    where record_kind = 'note'
 
 ),
 
@@ -31,7 +32,8 @@ final as (
         {{ text_hash("concat_ws(' ', notes.title, notes.description)") }} as post_text_hash,
         notes.author_key,
         notes.ip_location,
-        coalesce(identities.identity, 'unknown') as author_identity,
+        identities.identity as author_identity,
+        identities.identity_source as author_identity_source,
         notes.published_at,
         notes.last_updated_at,
         notes.liked_count,
@@ -46,7 +48,7 @@ final as (
         notes.source_row_number
     from notes
     inner join triaged on notes.raw_row_key = triaged.raw_row_key
-    left join identities on notes.ip_location = identities.ip_location
+    inner join identities on notes.note_id = identities.record_id
 
 )
 

@@ -1,7 +1,9 @@
 -- Each distinct text that needs an embedding: everything the theme step reads (posts and a sample of each
 -- post's comments, from the crawl and the gold seed) and, for the default heads classifier, every comment of
--- the crawl and every text it trains or is measured on, with their posts (the context of stance).
+-- the crawl and every text it trains or is measured on, with their posts (the context of stance). The opt-in
+-- identity classifier (infer_identity) also reads every comment of the crawl.
 {% set embeds_every_comment = 'true' if var('classifier_backend') == 'heads' else 'false' %}
+{% set embeds_crawl_comments = 'true' if var('classifier_backend') == 'heads' or var('infer_identity') else 'false' %}
 
 with
 
@@ -20,7 +22,7 @@ crawl_comments as (
         content_hash as text_hash,
         content as text
     from {{ ref('int_comments_kept') }}
-    where {{ embeds_every_comment }}
+    where {{ embeds_crawl_comments }}
 
 ),
 

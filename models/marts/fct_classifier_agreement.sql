@@ -1,7 +1,9 @@
 -- How good this build's labels are, on every evaluation set (the gold and written test splits, held out from
 -- training, and any corpus the `evaluation_sets` var names): per set, task and label, and per set and task.
 -- Tasks: emotion (rows whose gold label maps to a codebook emotion), stance (sets that carry stance) and
--- valence (the codebook valence of the predicted emotion against the gold valence; ambiguous gold is left out).
+-- valence (the codebook valence of the predicted emotion against the gold valence; ambiguous gold is left out)
+-- and identity (the opt-in identity classifier on held-out authors, set held_out_authors, against the identity
+-- their own IP location gives; no rows when infer_identity is off).
 with
 
 evaluation_rows as (
@@ -38,6 +40,19 @@ codebook_labels as (
         'valence' as task,
         valence as label
     from emotions
+    union all
+    select
+        'identity' as task,
+        identity as label
+    from {{ ref('codebook_identities') }}
+    where identity in ('chinese', 'foreign')
+
+),
+
+identity_predictions as (
+
+    select * from {{ ref('int_comment_identities_inferred') }}
+    where purpose = 'held_out_authors'
 
 ),
 
@@ -90,6 +105,25 @@ pairs as (
         *
     from predicted
     where gold_valence in ('positive', 'negative', 'neutral')
+    union all
+    select
+        'identity' as task,
+        known_identity as gold_label,
+        inferred_identity as predicted_label,
+        inferred_confidence as confidence,
+        purpose as evaluation_set,
+        null as gold_emotion,
+        null as gold_stance,
+        null as gold_valence,
+        null as predicted_emotion,
+        null as predicted_stance,
+        null as predicted_valence,
+        null as emotion_confidence,
+        null as stance_confidence,
+        'identity_classifier' as classifier_backend,
+        'char_ngrams+scripts+embeddings' as classifier_model,
+        classifier_version
+    from identity_predictions
 
 ),
 

@@ -33,6 +33,18 @@ languages as (
 
 ),
 
+-- Labels of the opt-in identity classifier for comments whose identity no IP location gives (empty when off).
+inferred as (
+
+    select
+        comment_id,
+        inferred_identity,
+        inferred_confidence
+    from {{ ref('int_comment_identities_inferred') }}
+    where purpose = 'prediction'
+
+),
+
 posts as (
 
     select
@@ -62,7 +74,16 @@ final as (
         comments.author_key,
         posts.theme,
         posts.topic_id,
-        comments.identity,
+        case
+            when comments.identity_source = 'unknown' and inferred.inferred_identity is not null
+                then inferred.inferred_identity
+            else comments.identity
+        end as identity,
+        case
+            when comments.identity_source = 'unknown' and inferred.inferred_identity is not null then 'inferred'
+            else comments.identity_source
+        end as identity_source,
+        case when comments.identity_source = 'unknown' then inferred.inferred_confidence end as identity_confidence,
         languages.language,
         coalesce(labels.emotion, 'unclassified') as emotion,
         coalesce(emotions.valence, 'unclassified') as emotion_valence,
@@ -75,6 +96,7 @@ final as (
         threads.reply_depth,
         threads.thread_issue,
         comments.commented_at,
+        comments.schema_era,
         labels.classifier_backend,
         labels.classifier_model,
         labels.classifier_version,
@@ -84,6 +106,7 @@ final as (
     inner join contexts on comments.comment_id = contexts.comment_id
     left join labels on contexts.classification_input_key = labels.classification_input_key
     left join languages on comments.content_hash = languages.text_hash
+    left join inferred on comments.comment_id = inferred.comment_id
     left join posts on comments.note_id = posts.note_id
     left join emotions on labels.emotion = emotions.emotion
 

