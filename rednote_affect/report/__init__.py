@@ -90,6 +90,7 @@ def render_report(database_path: str | Path, out_dir: str | Path = "reports") ->
         corpus=tables.corpus_summary(data),
         corpus_table=tables.corpus_table(data, codebook),
         reconciliation_table=tables.reconciliation_table(data),
+        identity_sources_table=tables.identity_sources_table(data),
         classifier=tables.classifier_lineage(data),
         agreement=tables.agreement_overview(data),
         findings_table=tables.headline_findings_table(data),

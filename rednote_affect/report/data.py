@@ -96,6 +96,14 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "classifier_model",
         "classifier_version",
     ),
+    "fct_identity_sources": _same(
+        "identity_source",
+        "source_order",
+        "comment_count",
+        "comment_share",
+        "author_count",
+        "author_share",
+    ),
     "fct_headline_findings": _same(
         "finding_key",
         "finding",
@@ -127,6 +135,7 @@ class ReportData:
     emotion_stance_association: pd.DataFrame
     classifier_agreement: pd.DataFrame
     headline_findings: pd.DataFrame
+    identity_sources: pd.DataFrame
 
 
 def read_marts(database_path: str | Path) -> ReportData:

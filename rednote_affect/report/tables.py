@@ -130,6 +130,22 @@ def reconciliation_table(data: ReportData) -> Table:
     return table(rows, "Raw records read from the crawl and where they went (marts.fct_crawl_reconciliation)")
 
 
+def identity_sources_table(data: ReportData) -> Table:
+    rows = [
+        {
+            "identity source": row["identity_source"],
+            "comments": count(row["comment_count"]),
+            "% of comments": percent(row["comment_share"]),
+            "authors": count(row["author_count"]),
+            "% of authors": percent(row["author_share"]),
+        }
+        for _, row in data.identity_sources.sort_values("source_order").iterrows()
+    ]
+    return table(rows, "Where each commenter identity comes from: the comment's own IP location, the same author's "
+                       "IP location in another record (author history), the opt-in classifier (inferred), or "
+                       "nowhere (unknown) (marts.fct_identity_sources)")
+
+
 # ---------------------------------------------------------------------------------------------------- findings
 
 

@@ -156,6 +156,14 @@ def test_corpus_counts_are_the_marts(built, rendered):
         assert cell(f"{raw:,}") + f'<td class="num">{kept:,}</td>' in row_of(section(page, "intro"), entity)
 
 
+def test_identity_sources_are_the_marts(built, rendered):
+    intro = section(page_text(rendered), "intro")
+    rows = query(built, "select identity_source, comment_count, comment_share from marts.fct_identity_sources")
+    assert {row[0] for row in rows} == {"ip_location", "author_history", "inferred", "unknown"}
+    for source, comments, share in rows:
+        assert cell(f"{comments:,}") + f'<td class="num">{100 * share:.1f}</td>' in row_of(intro, source)
+
+
 def test_headline_findings_are_the_marts(built, rendered):
     findings = section(page_text(rendered), "headline_findings")
     rows = query(built, """select finding, label_scope, metric, subject_value, runner_up_subject, runner_up_value,
