@@ -97,18 +97,41 @@ class StaticTokenizer:
 
 @dataclass
 class StaticTable:
-    """Piece vectors for the pieces in `token_ids` (rows of `vectors`), and each piece's pooling weight."""
+    """Piece vectors for the pieces in `token_ids` (rows of `vectors`), and each piece's pooling weight. With
+    `embed_pieces`, `embed(..., grow=True)` first embeds the pieces of the texts that the table lacks."""
 
     token_ids: np.ndarray
     vectors: np.ndarray
     weights: np.ndarray
     tokenizer: StaticTokenizer
+    embed_pieces: Callable[[list[str]], np.ndarray] | None = None
+    weighting: str = "sif"
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def add_pieces(self, token_ids: Sequence[Sequence[int]]) -> None:
+        """Embed once each piece among `token_ids` that the table lacks (special and unknown pieces excluded)."""
+        vocabulary = self.tokenizer.vocabulary
+        excluded = vocabulary.special_ids | {vocabulary.unk_id} | set(self.token_ids.tolist())
+        new = sorted({token for ids in token_ids for token in ids} - excluded)
+        if not new:
+            return
+        if self.embed_pieces is None:
+            raise ValueError("this static table cannot grow: it has no embed_pieces")
+        texts = [vocabulary.pieces[token].replace(METASPACE, " ").strip() or vocabulary.pieces[token]
+                 for token in new]
+        vectors = np.asarray(self.embed_pieces(texts), dtype=np.float32)
+        new_ids = np.array(new, dtype=np.int64)
+        self.token_ids = np.concatenate([self.token_ids, new_ids])
+        self.vectors = np.vstack([self.vectors, vectors]) if len(self.vectors) else vectors
+        self.weights = np.concatenate([self.weights, piece_weights(vocabulary.scores[new_ids], self.weighting)])
+
+    def embed(self, texts: Sequence[str], grow: bool = False) -> np.ndarray:
         """L2-normalised weighted mean of each text's piece vectors (zeros where no piece is in the table)."""
+        token_ids = self.tokenizer.token_ids(texts)
+        if grow:
+            self.add_pieces(token_ids)
         row_of = {int(token): row for row, token in enumerate(self.token_ids)}
-        out = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
-        for index, ids in enumerate(self.tokenizer.token_ids(texts)):
+        out = np.zeros((len(texts), self.vectors.shape[1] if self.vectors.ndim == 2 else 0), dtype=np.float32)
+        for index, ids in enumerate(token_ids):
             rows = [row_of[token] for token in ids if token in row_of]
             if rows:
                 out[index] = self.weights[rows] @ self.vectors[rows]
@@ -125,22 +148,26 @@ def piece_weights(scores: np.ndarray, weighting: str) -> np.ndarray:
     raise ValueError(f"weighting must be sif or uniform, not {weighting!r}")
 
 
+def empty_static_table(
+    embed_pieces: Callable[[list[str]], np.ndarray] | None,
+    vocabulary: Vocabulary | None = None,
+    weighting: str = "sif",
+) -> StaticTable:
+    piece_weights(np.zeros(1), weighting)  # an unknown weighting fails here, not at the first text
+    return StaticTable(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), np.zeros(0, np.float32),
+                       StaticTokenizer(vocabulary or read_vocabulary()), embed_pieces, weighting)
+
+
 def build_static_table(
-    embed_texts: Callable[[list[str]], np.ndarray],
+    embed_pieces: Callable[[list[str]], np.ndarray],
     texts: Sequence[str],
     vocabulary: Vocabulary | None = None,
     weighting: str = "sif",
 ) -> StaticTable:
-    """Embed once each piece that occurs in `texts` (special and unknown pieces excluded) with `embed_texts`."""
-    vocabulary = vocabulary or read_vocabulary()
-    tokenizer = StaticTokenizer(vocabulary)
-    excluded = vocabulary.special_ids | {vocabulary.unk_id}
-    used = sorted({token for ids in tokenizer.token_ids(texts) for token in ids} - excluded)
-    piece_texts = [vocabulary.pieces[token].replace(METASPACE, " ").strip() or vocabulary.pieces[token]
-                   for token in used]
-    vectors = np.asarray(embed_texts(piece_texts), dtype=np.float32)
-    token_ids = np.array(used, dtype=np.int64)
-    return StaticTable(token_ids, vectors, piece_weights(vocabulary.scores[token_ids], weighting), tokenizer)
+    """A table of the pieces that occur in `texts`, each embedded once with `embed_pieces`."""
+    table = empty_static_table(embed_pieces, vocabulary, weighting)
+    table.add_pieces(table.tokenizer.token_ids(texts))
+    return table
 
 
 def save_model2vec(table: StaticTable, directory: str | Path) -> Path:

