@@ -17,7 +17,7 @@ Where to point ``base_url`` (the part before ``/chat/completions``)::
     llama-cpp-python server http://localhost:8000/v1                             response_format="json_object_schema"
 
 DeepSeek accepts only ``{"type": "json_object"}``; llama-cpp-python's server (``python -m llama_cpp.server``) rejects
-OpenAI's ``json_schema`` type with HTTP 422 and takes the schema as ``{"type": "json_object", "schema": ...}``
+OpenAI's ``json_schema`` type (0.3.36 answers HTTP 500) and takes the schema as ``{"type": "json_object", "schema": ...}``
 (``response_format="json_object_schema"``; `make test-llm` runs it); servers that accept no ``response_format`` at
 all take ``response_format="none"`` (the prompt still asks for JSON, and the answer is checked against the codebook
 anyway).

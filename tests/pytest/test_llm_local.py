@@ -84,8 +84,7 @@ def test_llm_backend_on_a_real_llama_cpp_server(llama_server, caplog) -> None:
     codebook = load_codebook()
     items, gold = gold_test_items(COMMENTS)
     classifier = LLMClassifier(base_url=llama_server, model=MODEL_ALIAS, api_key_env=None, max_concurrency=1,
-                               timeout_seconds=300, max_retries=1,
-                               response_format=os.environ.get("REDNOTE_LLM_RESPONSE_FORMAT", "json_schema"))
+                               timeout_seconds=300, max_retries=1, response_format="json_object_schema")
     caplog.set_level(logging.INFO, logger="rednote_affect.classifiers.llm_backend")
     started = time.monotonic()
     results = classifier.classify(items)
@@ -105,3 +104,12 @@ def test_llm_backend_on_a_real_llama_cpp_server(llama_server, caplog) -> None:
     assert [r.key for r in results] == [item.key for item in items]
     assert len(valid) == len(items), summary
     assert retries == 0, f"the server did not honour the JSON schema: {summary}"
+
+
+def test_llama_cpp_python_refuses_openais_json_schema_form(llama_server) -> None:
+    """Why the run above uses json_object_schema: this server answers OpenAI's form with HTTP 500 (0.3.36), not with JSON."""
+    items, _ = gold_test_items(1)
+    classifier = LLMClassifier(base_url=llama_server, model=MODEL_ALIAS, api_key_env=None, max_retries=0,
+                               response_format="json_schema")
+    result = classifier.classify(items)[0]
+    assert result.status == "unclassified" and result.error.startswith("http 500"), result
