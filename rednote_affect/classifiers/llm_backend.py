@@ -14,9 +14,13 @@ Where to point ``base_url`` (the part before ``/chat/completions``)::
     vLLM                    http://localhost:8000/v1                             (no key needed)
     Ollama                  http://localhost:11434/v1                            (no key needed)
     llama.cpp llama-server  http://localhost:8080/v1                             (no key needed)
+    llama-cpp-python server http://localhost:8000/v1                             response_format="json_object_schema"
 
-DeepSeek accepts only ``{"type": "json_object"}``; servers that accept no ``response_format`` at all take
-``response_format="none"`` (the prompt still asks for JSON, and the answer is checked against the codebook anyway).
+DeepSeek accepts only ``{"type": "json_object"}``; llama-cpp-python's server (``python -m llama_cpp.server``) rejects
+OpenAI's ``json_schema`` type (0.3.36 answers HTTP 500) and takes the schema as ``{"type": "json_object", "schema": ...}``
+(``response_format="json_object_schema"``; `make test-llm` runs it); servers that accept no ``response_format`` at
+all take ``response_format="none"`` (the prompt still asks for JSON, and the answer is checked against the codebook
+anyway).
 
 Example::
 
@@ -67,7 +71,8 @@ from rednote_affect.progress import Progress
 
 logger = logging.getLogger(__name__)
 
-ResponseFormat = Literal["json_schema", "json_object", "none"]
+ResponseFormat = Literal["json_schema", "json_object_schema", "json_object", "none"]
+RESPONSE_FORMATS = ("json_schema", "json_object_schema", "json_object", "none")
 RETRYABLE_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
 ERROR_SNIPPET_CHARACTERS = 200
 
@@ -243,10 +248,8 @@ class LLMClassifier:
             raise ValueError(
                 "need max_concurrency >= 1, max_retries >= 0, invalid_label_retries >= 0, timeout > 0"
             )
-        if response_format not in ("json_schema", "json_object", "none"):
-            raise ValueError(
-                f"response_format must be json_schema, json_object or none, not {response_format!r}"
-            )
+        if response_format not in RESPONSE_FORMATS:
+            raise ValueError(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}, not {response_format!r}")
         self.base_url = base_url.rstrip("/")
         self.endpoint = f"{self.base_url}/chat/completions"
         self.model = model
@@ -308,6 +311,8 @@ class LLMClassifier:
                 "type": "json_schema",
                 "json_schema": {"name": "comment_labels", "strict": True, "schema": self.answer_schema},
             }
+        elif self.response_format == "json_object_schema":
+            body["response_format"] = {"type": "json_object", "schema": self.answer_schema}
         elif self.response_format == "json_object":
             body["response_format"] = {"type": "json_object"}
         return body

@@ -282,6 +282,18 @@ def test_json_object_and_no_response_format(endpoint_factory) -> None:
     assert "response_format" not in endpoint.bodies[1]
 
 
+def test_json_object_schema_sends_the_schema_the_llama_cpp_python_way(endpoint_factory) -> None:
+    endpoint = endpoint_factory()
+    classifier = make_classifier(endpoint, response_format="json_object_schema")
+    classifier.classify(make_items(["hi"]))
+    response_format = endpoint.bodies[0]["response_format"]
+    assert response_format["type"] == "json_object"
+    assert response_format["schema"]["properties"]["emotion"]["enum"] == list(load_codebook().emotions)
+    assert classifier.version != make_classifier(endpoint, response_format="json_schema").version
+    with pytest.raises(ValueError, match="json_object_schema"):
+        make_classifier(endpoint, response_format="json")
+
+
 def test_without_a_key_no_authorization_header_is_sent(endpoint_factory, monkeypatch) -> None:
     monkeypatch.delenv("RA_TEST_LLM_KEY", raising=False)
     endpoint = endpoint_factory()
