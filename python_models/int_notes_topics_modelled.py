@@ -1,7 +1,9 @@
 """BERTopic topics of the kept posts, on their stored embeddings (themes: int_notes_themes_assigned).
 
 Refitted only when the posts, their languages or the topic settings change (topic_model_fingerprint); new comments
-never refit it. Otherwise the stored table is kept and no topic model runs.
+never refit it. Otherwise the stored rows are returned as they are and no topic model runs. Either way the model
+returns every post's row, and dbt merges it on note_id, deleting the rows of posts it no longer returns (the
+merge_clauses in _python_models.yml).
 """
 
 from rednote_affect.inference import current_embeddings, embedding_matrix, log
@@ -9,7 +11,8 @@ from rednote_affect.topic_pipeline import model_post_topics, topic_inputs_finger
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", unique_key="note_id", on_schema_change="append_new_columns")
+    dbt.config(materialized="incremental", incremental_strategy="merge", unique_key="note_id",
+               on_schema_change="append_new_columns")
     languages = dbt.ref("int_texts_language_detected")
     posts = dbt.ref("int_notes_kept").join(languages, "post_text_hash = text_hash", how="left").select(
         "note_id, post_text, post_text_hash, coalesce(language, 'none') as language").df()
@@ -30,9 +33,7 @@ def model(dbt, session):
                   if "topic_model_fingerprint" in columns else [])
         if stored == [(fingerprint,)]:
             log("topics: posts and settings unchanged; keeping the fitted topics")
-            return session.sql(f"select * from {dbt.this} limit 0").to_arrow_table()
-        # A refit replaces the whole assignment (posts may have gone), not only the rows it returns.
-        session.execute(f"delete from {dbt.this}")
+            return session.sql(f"select * from {dbt.this}").to_arrow_table()
     embeddings = dbt.ref("int_text_embeddings")
     vectors = dbt.ref("int_notes_kept").join(
         current_embeddings(embeddings, settings["embedding_backend"], settings["embedding_model"])

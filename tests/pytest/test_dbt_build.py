@@ -274,6 +274,15 @@ def test_stores_every_raw_row_is_accounted_for(built_stores):
                        ("unsupported_capture", 1)]
 
 
+def test_a_refit_keeps_only_the_posts_of_the_new_crawl(built, built_stores):
+    """built_stores starts from the fixture crawl's warehouse: its other posts refit the topics, and the merge
+    deletes the rows of the fixture crawl's posts."""
+    topics = "select note_id from intermediate.int_notes_topics_modelled order by 1"
+    kept = "select note_id from intermediate.int_notes_kept order by 1"
+    assert stores_query(built_stores, topics) == stores_query(built_stores, kept)
+    assert set(query(built, topics)) - set(stores_query(built_stores, topics))  # the fixture's posts are gone
+
+
 def test_zeeschuimer_notes_with_a_time_and_every_comment_are_kept(built_stores):
     posts = dict(stores_query(built_stores, "select note_id, author_key from marts.fct_posts where note_id like 'z%'"))
     assert sorted(posts) == ["z1", "z2", "z5"]  # z3, z4, z6 were captured without a publication time
