@@ -25,6 +25,10 @@ def land_in_default_catalog(source_config: SourceConfig) -> None:
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict) -> None:
+        # Python models run on dbt's threads: two of them importing scikit-learn at once (the heads classifier and
+        # BERTopic) can fail with "partially initialized module 'sklearn.base'", so it is imported here, first.
+        import sklearn.feature_extraction.text  # noqa: F401
+
         # The marts' post-hook copies each mart to <exports_dir>/<mart>.parquet; DuckDB's COPY needs the folder.
         self.exports_dir = plugin_config.get("exports_dir")
 
