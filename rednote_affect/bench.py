@@ -80,13 +80,11 @@ def node_seconds(target_path: Path) -> dict:
     return {"timings": timings, "test_seconds": test_seconds}
 
 
-def read_run_results(target_path: Path, log_path: Path) -> dict:
-    """Node timings of an earlier dbt run (e.g. one stopped by a failing test after its models ran), with its
-    wall time from the first and last timestamps of its log; its peak RSS was not kept."""
-    stamps = [line[4:12] for line in log_path.read_text().splitlines() if line.startswith("\x1b[0m") and line[6:7] == ":"]
-    first, last = (dt.datetime.strptime(stamp, "%H:%M:%S") for stamp in (stamps[0], stamps[-1]))
-    return {"wall_seconds": (last - first).total_seconds() % 86400, "peak_rss_bytes": None,
-            **node_seconds(target_path)}
+def read_run_results(target_path: Path) -> dict:
+    """Timings of an earlier dbt run (e.g. one stopped by a failing test after its models ran), from its
+    run_results.json alone; its peak RSS was not kept."""
+    elapsed = json.loads((target_path / "run_results.json").read_text())["elapsed_time"]
+    return {"wall_seconds": float(elapsed), "peak_rss_bytes": None, **node_seconds(target_path)}
 
 
 def stage_seconds(timings: dict[str, float]) -> dict[str, float]:
@@ -307,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             increment = sum(1 for _ in csv.DictReader(handle))
         database = work_dir / "bench.duckdb"
         variables = ["--vars", json.dumps({"raw_dir": str(crawl_dir)})]
-        full = read_run_results(work_dir / "target_full", work_dir / "dbt_full.log")
+        full = read_run_results(work_dir / "target_full")
         print(f"bench: continuing {work_dir}; full build read from its run_results.json", flush=True)
     else:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
