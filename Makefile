@@ -63,6 +63,7 @@ test: lint browser
 
 lint: setup
 	$(BIN)/ruff check rednote_affect python_models tests scripts
+	$(BIN)/ruff format --check rednote_affect python_models tests scripts
 	$(BIN)/sqlfluff lint models tests/data --dialect duckdb
 
 report: setup

@@ -15,9 +15,15 @@ def model(dbt, session):
     backend, model_name = dbt.config.get("embedding_backend"), dbt.config.get("embedding_model") or None
     comments = dbt.ref("int_comments_kept")
     embeddings = current_embeddings(dbt.ref("int_text_embeddings"), backend, model_name)
-    joined = comments.join(
-        embeddings.select("text_hash as embedded_hash, embedding"), "content_hash = embedded_hash", how="left"
-    ).select("comment_id, author_key, content, identity, identity_source, embedding").order("comment_id")
+    joined = (
+        comments.join(
+            embeddings.select("text_hash as embedded_hash, embedding"),
+            "content_hash = embedded_hash",
+            how="left",
+        )
+        .select("comment_id, author_key, content, identity, identity_source, embedding")
+        .order("comment_id")
+    )
     table = joined.to_arrow_table()
     frame = table.drop_columns(["embedding"]).to_pandas()
     # A comment whose text has no stored vector (another classifier backend) gets zeros.

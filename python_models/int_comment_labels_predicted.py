@@ -36,17 +36,20 @@ def model(dbt, session):
     }
     items = dbt.ref("int_comments_to_classify")
     training_rows = dbt.ref("int_classifier_training_rows").to_arrow_table()
-    embeddings = current_embeddings(dbt.ref("int_text_embeddings"), config["embedding_backend"],
-                                    config["embedding_model"])
+    embeddings = current_embeddings(
+        dbt.ref("int_text_embeddings"), config["embedding_backend"], config["embedding_model"]
+    )
     return label_comments(
         # Only the inputs this classifier version has not settled, and their stored rows.
         pending_inputs(session, items, str(dbt.this) if dbt.is_incremental else None),
         config,
         training_rows,
         # Only the vectors of the texts being labelled (and the training rows when the heads are refitted).
-        load_embeddings=lambda hashes: embeddings.join(
-            session.from_arrow(pa.table({"wanted_hash": hashes})), "text_hash = wanted_hash"
-        ).select("text_hash, embedding").to_arrow_table(),
+        load_embeddings=lambda hashes: (
+            embeddings.join(session.from_arrow(pa.table({"wanted_hash": hashes})), "text_hash = wanted_hash")
+            .select("text_hash, embedding")
+            .to_arrow_table()
+        ),
         label_map=dbt.ref("classifier_label_map").df(),
         codebook_emotions=dbt.ref("codebook_emotions").df(),
         database_file=database_path(session),

@@ -24,10 +24,17 @@ def model(dbt, session):
     }
     backend, model_name = config["embedding_backend"], config["embedding_model"] or None
     embeddings = dbt.ref("int_text_embeddings")
-    evidence = dbt.ref("int_notes_theme_evidence").join(
-        current_embeddings(embeddings, backend, model_name).select("text_hash as embedded_hash, embedding"),
-        "text_hash = embedded_hash",
-    ).select("evidence_source, evidence_kind, note_id, record_id, gold_theme, embedding").to_arrow_table()
+    evidence = (
+        dbt.ref("int_notes_theme_evidence")
+        .join(
+            current_embeddings(embeddings, backend, model_name).select(
+                "text_hash as embedded_hash, embedding"
+            ),
+            "text_hash = embedded_hash",
+        )
+        .select("evidence_source, evidence_kind, note_id, record_id, gold_theme, embedding")
+        .to_arrow_table()
+    )
     # dbt finds refs by reading this file, and not inside subscripts: one ref per statement.
     notes = dbt.ref("int_notes_kept").select("note_id").to_arrow_table()
     return assign_post_themes(

@@ -11,11 +11,19 @@ from rednote_affect.topic_pipeline import model_post_topics, topic_inputs_finger
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="merge", unique_key="note_id",
-               on_schema_change="append_new_columns")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="merge",
+        unique_key="note_id",
+        on_schema_change="append_new_columns",
+    )
     languages = dbt.ref("int_texts_language_detected")
-    posts = dbt.ref("int_notes_kept").join(languages, "post_text_hash = text_hash", how="left").select(
-        "note_id, post_text, post_text_hash, coalesce(language, 'none') as language").df()
+    posts = (
+        dbt.ref("int_notes_kept")
+        .join(languages, "post_text_hash = text_hash", how="left")
+        .select("note_id, post_text, post_text_hash, coalesce(language, 'none') as language")
+        .df()
+    )
     # dbt finds refs by reading this file, and not inside subscripts or operators: one ref per statement.
     chinese_stopwords = dbt.ref("stopwords_zh").df()
     english_stopwords = dbt.ref("stopwords_en").df()
@@ -29,17 +37,26 @@ def model(dbt, session):
     fingerprint = topic_inputs_fingerprint(posts, stopwords, settings)
     if dbt.is_incremental:
         columns = {row[0] for row in session.execute(f"describe {dbt.this}").fetchall()}
-        stored = (session.execute(f"select distinct topic_model_fingerprint from {dbt.this}").fetchall()
-                  if "topic_model_fingerprint" in columns else [])
+        stored = (
+            session.execute(f"select distinct topic_model_fingerprint from {dbt.this}").fetchall()
+            if "topic_model_fingerprint" in columns
+            else []
+        )
         if stored == [(fingerprint,)]:
             log("topics: posts and settings unchanged; keeping the fitted topics")
             return session.sql(f"select * from {dbt.this}").to_arrow_table()
     embeddings = dbt.ref("int_text_embeddings")
-    vectors = dbt.ref("int_notes_kept").join(
-        current_embeddings(embeddings, settings["embedding_backend"], settings["embedding_model"])
-        .select("text_hash, embedding"),
-        "post_text_hash = text_hash",
-    ).select("note_id, embedding").to_arrow_table()
+    vectors = (
+        dbt.ref("int_notes_kept")
+        .join(
+            current_embeddings(embeddings, settings["embedding_backend"], settings["embedding_model"]).select(
+                "text_hash, embedding"
+            ),
+            "post_text_hash = text_hash",
+        )
+        .select("note_id, embedding")
+        .to_arrow_table()
+    )
     row_by_note = {note_id: row for row, note_id in enumerate(vectors["note_id"].to_pylist())}
     post_embeddings = embedding_matrix(vectors.take([row_by_note[note_id] for note_id in posts["note_id"]]))
     return model_post_topics(

@@ -25,8 +25,9 @@ def model(dbt, session):
     stored_dimension = None
     if dbt.is_incremental:
         stored_keys = {row[0] for row in session.execute(f"select embedding_key from {dbt.this}").fetchall()}
-        mine = current_embeddings(session.table(str(dbt.this)), config["embedding_backend"],
-                                  config["embedding_model"])
+        mine = current_embeddings(
+            session.table(str(dbt.this)), config["embedding_backend"], config["embedding_model"]
+        )
         stored_dimension = mine.aggregate("max(len(embedding))").fetchall()[0][0]
     return embed_new_texts(
         texts,

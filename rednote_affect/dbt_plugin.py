@@ -36,13 +36,17 @@ class Plugin(BasePlugin):
         if self.exports_dir:
             Path(self.exports_dir).mkdir(parents=True, exist_ok=True)
         # The on-run-start check (macros/check_raw_dir.sql) asks the reader's own rule what an export is.
-        conn.create_function("rednote_raw_dir_problem", raw_dir_problem, [VARCHAR], VARCHAR, side_effects=True)
+        conn.create_function(
+            "rednote_raw_dir_problem", raw_dir_problem, [VARCHAR], VARCHAR, side_effects=True
+        )
 
     def load(self, source_config: SourceConfig):
         raw_dir = source_config.get("raw_dir")
         entity = source_config.get("entity")
         if not raw_dir or not entity:
-            raise ValueError(f"source {source_config.name}: meta needs raw_dir and entity for the mediacrawler plugin")
+            raise ValueError(
+                f"source {source_config.name}: meta needs raw_dir and entity for the mediacrawler plugin"
+            )
         land_in_default_catalog(source_config)
         return read_exports(raw_dir, entity)
 

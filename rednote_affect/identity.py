@@ -43,15 +43,17 @@ PURPOSES = ("held_out_authors", "prediction")
 
 
 def output_schema() -> pa.Schema:
-    return pa.schema([
-        ("comment_id", pa.string()),
-        ("author_key", pa.string()),
-        ("purpose", pa.string()),
-        ("known_identity", pa.string()),
-        ("inferred_identity", pa.string()),
-        ("inferred_confidence", pa.float64()),
-        ("classifier_version", pa.string()),
-    ])
+    return pa.schema(
+        [
+            ("comment_id", pa.string()),
+            ("author_key", pa.string()),
+            ("purpose", pa.string()),
+            ("known_identity", pa.string()),
+            ("inferred_identity", pa.string()),
+            ("inferred_confidence", pa.float64()),
+            ("classifier_version", pa.string()),
+        ]
+    )
 
 
 def empty_output() -> pa.Table:
@@ -123,20 +125,30 @@ class IdentityClassifier:
     """Fitted on a set of comments with their authors' context; see the module docstring for the features."""
 
     def __init__(self) -> None:
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=1,
-                                          max_features=50000)
+        self.vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=1, max_features=50000
+        )
         self.model = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
 
     def _features(self, frame: pd.DataFrame, embeddings: np.ndarray, fit: bool) -> sparse.csr_matrix:
         texts = frame["content"].fillna("").tolist()
         authors = frame["author_key"].tolist()
-        author_texts = frame.groupby("author_key")["content"].transform(lambda s: " ".join(s.fillna(""))).tolist()
+        author_texts = (
+            frame.groupby("author_key")["content"].transform(lambda s: " ".join(s.fillna(""))).tolist()
+        )
         if fit:
             self.vectorizer.fit(texts + author_texts)
         scripts = script_shares(texts)
-        dense = np.hstack([scripts, author_means(scripts, authors), embeddings, author_means(embeddings, authors)])
-        return sparse.hstack([self.vectorizer.transform(texts), self.vectorizer.transform(author_texts),
-                              sparse.csr_matrix(dense)]).tocsr()
+        dense = np.hstack(
+            [scripts, author_means(scripts, authors), embeddings, author_means(embeddings, authors)]
+        )
+        return sparse.hstack(
+            [
+                self.vectorizer.transform(texts),
+                self.vectorizer.transform(author_texts),
+                sparse.csr_matrix(dense),
+            ]
+        ).tocsr()
 
     def fit(self, frame: pd.DataFrame, embeddings: np.ndarray, labels: Sequence[str]) -> IdentityClassifier:
         self.model.fit(self._features(frame, embeddings, fit=True), np.asarray(labels))
@@ -147,17 +159,29 @@ class IdentityClassifier:
         `embeddings`). The author context is taken within `frame`: pass all of an author's comments together."""
         pieces = []
         for chunk in author_chunks(frame, PREDICTION_CHUNK):
-            probabilities = self.model.predict_proba(self._features(chunk, embeddings[chunk.index], fit=False))
+            probabilities = self.model.predict_proba(
+                self._features(chunk, embeddings[chunk.index], fit=False)
+            )
             best = probabilities.argmax(axis=1)
-            pieces.append(pd.DataFrame({"comment_id": chunk["comment_id"].to_numpy(),
-                                        "inferred_identity": self.model.classes_[best],
-                                        "inferred_confidence": probabilities[np.arange(len(best)), best]}))
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        "comment_id": chunk["comment_id"].to_numpy(),
+                        "inferred_identity": self.model.classes_[best],
+                        "inferred_confidence": probabilities[np.arange(len(best)), best],
+                    }
+                )
+            )
         return pd.concat(pieces, ignore_index=True)
 
 
 def classifier_version(training: pd.DataFrame, embedding_model: str) -> str:
-    rows = "\n".join(f"{c}|{a}|{i}" for c, a, i in sorted(zip(training["comment_id"], training["author_key"],
-                                                               training["identity"], strict=True)))
+    rows = "\n".join(
+        f"{c}|{a}|{i}"
+        for c, a, i in sorted(
+            zip(training["comment_id"], training["author_key"], training["identity"], strict=True)
+        )
+    )
     return hashlib.sha256(f"{FEATURE_VERSION}|{embedding_model}|{rows}".encode()).hexdigest()[:16]
 
 
@@ -166,8 +190,9 @@ def _enough_authors(frame: pd.DataFrame) -> bool:
     return all(authors.get(identity, 0) >= MIN_AUTHORS_PER_IDENTITY for identity in IDENTITIES)
 
 
-def infer_identities(comments: pd.DataFrame, embeddings: np.ndarray | None, embedding_model: str = "",
-                     log=print) -> pa.Table:
+def infer_identities(
+    comments: pd.DataFrame, embeddings: np.ndarray | None, embedding_model: str = "", log=print
+) -> pa.Table:
     """Held-out-author evaluation rows and predictions for the unknown comments.
 
     `comments` has comment_id, author_key, content, identity and identity_source, one row per kept comment;
@@ -178,13 +203,18 @@ def infer_identities(comments: pd.DataFrame, embeddings: np.ndarray | None, embe
     """
     frame = comments.reset_index(drop=True).copy()
     frame["author_key"] = frame["author_key"].fillna("comment:" + frame["comment_id"])
-    vectors = np.zeros((len(frame), 0), dtype=np.float32) if embeddings is None else np.asarray(embeddings,
-                                                                                               np.float32)
+    vectors = (
+        np.zeros((len(frame), 0), dtype=np.float32)
+        if embeddings is None
+        else np.asarray(embeddings, np.float32)
+    )
     known_mask = (frame["identity_source"] == "ip_location") & frame["identity"].isin(IDENTITIES)
     known = frame[known_mask]
     if not _enough_authors(known):
-        log(f"infer_identity: fewer than {MIN_AUTHORS_PER_IDENTITY} authors of each identity are known from IP "
-            "location, so nothing is inferred")
+        log(
+            f"infer_identity: fewer than {MIN_AUTHORS_PER_IDENTITY} authors of each identity are known from IP "
+            "location, so nothing is inferred"
+        )
         return empty_output()
     version = classifier_version(whole_authors(known, MAX_TRAINING_COMMENTS), embedding_model)
     outputs = []
@@ -193,13 +223,18 @@ def infer_identities(comments: pd.DataFrame, embeddings: np.ndarray | None, embe
     train, test = whole_authors(known[~test_mask], MAX_TRAINING_COMMENTS), known[test_mask]
     if _enough_authors(train) and len(test):
         held_out = IdentityClassifier().fit(train, vectors[train.index], train["identity"])
-        scored = test[["comment_id", "author_key", "identity"]].merge(
-            held_out.predict(test, vectors), on="comment_id").rename(columns={"identity": "known_identity"})
+        scored = (
+            test[["comment_id", "author_key", "identity"]]
+            .merge(held_out.predict(test, vectors), on="comment_id")
+            .rename(columns={"identity": "known_identity"})
+        )
         scored["purpose"] = "held_out_authors"
         outputs.append(scored)
         accuracy = float((scored["known_identity"] == scored["inferred_identity"]).mean())
-        log(f"infer_identity: {len(test)} comments of {test['author_key'].nunique()} held-out authors, accuracy "
-            f"{accuracy:.3f}")
+        log(
+            f"infer_identity: {len(test)} comments of {test['author_key'].nunique()} held-out authors, accuracy "
+            f"{accuracy:.3f}"
+        )
 
     unknown = frame[frame["identity_source"] == "unknown"]
     if len(unknown):
@@ -207,7 +242,9 @@ def infer_identities(comments: pd.DataFrame, embeddings: np.ndarray | None, embe
         final = IdentityClassifier().fit(fitted, vectors[fitted.index], fitted["identity"])
         # The author context of an unknown comment is every comment of that author, known or not.
         context = frame[frame["author_key"].isin(set(unknown["author_key"]))]
-        predicted = unknown[["comment_id", "author_key"]].merge(final.predict(context, vectors), on="comment_id")
+        predicted = unknown[["comment_id", "author_key"]].merge(
+            final.predict(context, vectors), on="comment_id"
+        )
         predicted["purpose"], predicted["known_identity"] = "prediction", None
         outputs.append(predicted)
         log(f"infer_identity: {len(predicted)} unknown comments labelled")

@@ -67,14 +67,16 @@ def embedding_matrix(table: pa.Table) -> np.ndarray:
 
 def embedding_schema() -> pa.Schema:
     """Vectors are variable-length lists: the table keeps every backend's vectors, whatever their dimension."""
-    return pa.schema([
-        pa.field("embedding_key", pa.string()),
-        pa.field("text_hash", pa.string()),
-        pa.field("embedding_backend", pa.string()),
-        pa.field("embedding_model", pa.string()),
-        pa.field("embedding", pa.list_(pa.float32())),
-        pa.field("embedded_at", pa.timestamp("us")),
-    ])
+    return pa.schema(
+        [
+            pa.field("embedding_key", pa.string()),
+            pa.field("text_hash", pa.string()),
+            pa.field("embedding_backend", pa.string()),
+            pa.field("embedding_model", pa.string()),
+            pa.field("embedding", pa.list_(pa.float32())),
+            pa.field("embedded_at", pa.timestamp("us")),
+        ]
+    )
 
 
 def embed_new_texts(
@@ -106,7 +108,9 @@ def embed_new_texts(
     frame["embedding_key"] = [embedding_key(text_hash, backend) for text_hash in frame["text_hash"]]
     pending = frame[~frame["embedding_key"].isin(stored_keys)].sort_values("text_hash", kind="stable")
     schema = embedding_schema()
-    shards = ShardCache((cache_dir or Path("warehouse/cache")) / "embeddings" / stable_hash(backend_model), "embedding_key")
+    shards = ShardCache(
+        (cache_dir or Path("warehouse/cache")) / "embeddings" / stable_hash(backend_model), "embedding_key"
+    )
     shards.prune(stored_keys)
     if pending.empty:
         log(f"embeddings: nothing new to embed ({len(frame)} texts already stored)")
@@ -117,24 +121,34 @@ def embed_new_texts(
     if stored_dimension:
         backend.expect_dimension(int(stored_dimension), "the vectors stored under this backend and model")
     if cached is not None and cached.num_rows:
-        backend.expect_dimension(len(cached["embedding"][0]), "the vectors in this backend and model's shard cache")
+        backend.expect_dimension(
+            len(cached["embedding"][0]), "the vectors in this backend and model's shard cache"
+        )
     todo = pending[~pending["embedding_key"].isin(cached_keys)]
-    log(f"embeddings: {len(pending)} new texts, {len(cached_keys)} resumed from cache, {len(todo)} to embed "
-        f"with {backend.name} ({backend.model_id})")
+    log(
+        f"embeddings: {len(pending)} new texts, {len(cached_keys)} resumed from cache, {len(todo)} to embed "
+        f"with {backend.name} ({backend.model_id})"
+    )
 
     todo_keys = todo["embedding_key"].to_numpy()
     todo_hashes = todo["text_hash"].to_numpy()
 
     def persist(indices: np.ndarray, vectors: np.ndarray) -> None:
-        shards.append(pa.Table.from_pydict({
-            "embedding_key": todo_keys[indices].tolist(),
-            "text_hash": todo_hashes[indices].tolist(),
-            "embedding_backend": [backend.name] * len(indices),
-            "embedding_model": [backend.model_id] * len(indices),
-            "embedding": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1), pa.float32()),
-                                                           backend.dim).cast(pa.list_(pa.float32())),
-            "embedded_at": pa.array([_utc_now()] * len(indices), pa.timestamp("us")),
-        }, schema=schema))
+        shards.append(
+            pa.Table.from_pydict(
+                {
+                    "embedding_key": todo_keys[indices].tolist(),
+                    "text_hash": todo_hashes[indices].tolist(),
+                    "embedding_backend": [backend.name] * len(indices),
+                    "embedding_model": [backend.model_id] * len(indices),
+                    "embedding": pa.FixedSizeListArray.from_arrays(
+                        pa.array(vectors.reshape(-1), pa.float32()), backend.dim
+                    ).cast(pa.list_(pa.float32())),
+                    "embedded_at": pa.array([_utc_now()] * len(indices), pa.timestamp("us")),
+                },
+                schema=schema,
+            )
+        )
 
     done = 0
 
@@ -146,35 +160,44 @@ def embed_new_texts(
     if len(todo):
         # Texts are unique per hash here, so embed() dedup is a no-op and indices map straight back.
         try:
-            backend.embed(todo["text"].tolist(), "query", batch_size=batch_size,
-                          progress_label=f"embeddings ({backend.name})", on_batch=persist_and_count)
+            backend.embed(
+                todo["text"].tolist(),
+                "query",
+                batch_size=batch_size,
+                progress_label=f"embeddings ({backend.name})",
+                on_batch=persist_and_count,
+            )
         except EmbeddingError as error:
             kept = done + len(cached_keys)
             if not kept:
                 raise
-            raise EmbeddingError(f"{error} ({kept} of {len(pending)} new vectors are kept in the shard cache; "
-                                 "the next build resumes from them)") from None
+            raise EmbeddingError(
+                f"{error} ({kept} of {len(pending)} new vectors are kept in the shard cache; "
+                "the next build resumes from them)"
+            ) from None
         finally:
             shards.flush()
     result = shards.read(pending["embedding_key"])
     return result.cast(schema)
 
 
-LABEL_SCHEMA = pa.schema([
-    pa.field("classification_key", pa.string()),
-    pa.field("classification_input_key", pa.string()),
-    pa.field("emotion", pa.string()),
-    pa.field("emotion_confidence", pa.float64()),
-    pa.field("stance", pa.string()),
-    pa.field("stance_confidence", pa.float64()),
-    pa.field("classification_status", pa.string()),
-    pa.field("classification_error", pa.string()),
-    pa.field("classifier_backend", pa.string()),
-    pa.field("classifier_model", pa.string()),
-    pa.field("classifier_version", pa.string()),
-    pa.field("classified_at", pa.timestamp("us")),
-    pa.field("selected_at", pa.timestamp("us")),
-])
+LABEL_SCHEMA = pa.schema(
+    [
+        pa.field("classification_key", pa.string()),
+        pa.field("classification_input_key", pa.string()),
+        pa.field("emotion", pa.string()),
+        pa.field("emotion_confidence", pa.float64()),
+        pa.field("stance", pa.string()),
+        pa.field("stance_confidence", pa.float64()),
+        pa.field("classification_status", pa.string()),
+        pa.field("classification_error", pa.string()),
+        pa.field("classifier_backend", pa.string()),
+        pa.field("classifier_model", pa.string()),
+        pa.field("classifier_version", pa.string()),
+        pa.field("classified_at", pa.timestamp("us")),
+        pa.field("selected_at", pa.timestamp("us")),
+    ]
+)
 
 
 def classify_new_comments(
@@ -203,66 +226,104 @@ def classify_new_comments(
         stable_hash(key, backend, model_id, version, length=32) for key in frame["classification_input_key"]
     ]
     stored_frame = LABEL_SCHEMA.empty_table().to_pandas() if stored is None else stored.to_pandas()
-    mine = stored_frame[(stored_frame["classifier_backend"] == backend) & (stored_frame["classifier_model"] == model_id)]
+    mine = stored_frame[
+        (stored_frame["classifier_backend"] == backend) & (stored_frame["classifier_model"] == model_id)
+    ]
     this_version = mine[mine["classifier_version"] == version].set_index("classification_input_key")
     # The selected label of an input is its most recently selected row, whichever classifier made it.
-    latest = stored_frame.sort_values(["selected_at", "classification_key"]).drop_duplicates(
-        "classification_input_key", keep="last").set_index("classification_input_key")
-    latest_configuration = latest["classifier_backend"] + "\x1f" + latest["classifier_model"] + "\x1f" + \
-        latest["classifier_version"]
+    latest = (
+        stored_frame.sort_values(["selected_at", "classification_key"])
+        .drop_duplicates("classification_input_key", keep="last")
+        .set_index("classification_input_key")
+    )
+    latest_configuration = (
+        latest["classifier_backend"]
+        + "\x1f"
+        + latest["classifier_model"]
+        + "\x1f"
+        + latest["classifier_version"]
+    )
     labelled_ok = this_version[this_version["classification_status"] == "ok"]
     is_labelled = frame["classification_input_key"].isin(labelled_ok.index)
-    is_selected = frame["classification_input_key"].map(latest_configuration).eq(
-        f"{backend}\x1f{model_id}\x1f{version}")
+    is_selected = (
+        frame["classification_input_key"]
+        .map(latest_configuration)
+        .eq(f"{backend}\x1f{model_id}\x1f{version}")
+    )
     reselect_keys = frame.loc[is_labelled & ~is_selected, "classification_input_key"]
     todo = frame[~is_labelled]
 
     reselected = labelled_ok.loc[reselect_keys].reset_index()
     reselected["selected_at"] = now
-    outputs = [pa.Table.from_pandas(reselected[LABEL_SCHEMA.names], schema=LABEL_SCHEMA, preserve_index=False)]
+    outputs = [
+        pa.Table.from_pandas(reselected[LABEL_SCHEMA.names], schema=LABEL_SCHEMA, preserve_index=False)
+    ]
     if len(reselected):
         log(f"labels: re-selected {len(reselected)} labels already made by {backend} version {version}")
 
-    shards = ShardCache((cache_dir or Path("warehouse/cache")) / "labels" / stable_hash(backend, model_id, version),
-                        "classification_key")
+    shards = ShardCache(
+        (cache_dir or Path("warehouse/cache")) / "labels" / stable_hash(backend, model_id, version),
+        "classification_key",
+    )
     shards.prune(set(labelled_ok["classification_key"]) | (labelled_keys or set()))
     cached = shards.read(todo["classification_key"]) if len(todo) else None
     # Unclassified results are retried, not resumed.
-    cached_keys = set() if cached is None else {
-        key for key, status in zip(cached["classification_key"].to_pylist(),
-                                   cached["classification_status"].to_pylist(), strict=True) if status == "ok"
-    }
+    cached_keys = (
+        set()
+        if cached is None
+        else {
+            key
+            for key, status in zip(
+                cached["classification_key"].to_pylist(),
+                cached["classification_status"].to_pylist(),
+                strict=True,
+            )
+            if status == "ok"
+        }
+    )
     remaining = todo[~todo["classification_key"].isin(cached_keys)]
-    log(f"labels: {len(frame)} pending inputs, {len(reselected)} of them already labelled by {backend} {version}, "
-        f"{len(cached_keys)} resumed from cache, {len(remaining)} to classify")
+    log(
+        f"labels: {len(frame)} pending inputs, {len(reselected)} of them already labelled by {backend} {version}, "
+        f"{len(cached_keys)} resumed from cache, {len(remaining)} to classify"
+    )
 
     progress = Progress(len(remaining), f"labels ({backend})") if len(remaining) else None
     for start in range(0, len(remaining), chunk_size):
-        chunk = remaining.iloc[start:start + chunk_size]
+        chunk = remaining.iloc[start : start + chunk_size]
         chunk_items = [
             ClassificationItem(key=key, text=text, context=context)
-            for key, text, context in zip(chunk["classification_key"], chunk["content"], chunk["post_text"],
-                                          strict=True)
+            for key, text, context in zip(
+                chunk["classification_key"], chunk["content"], chunk["post_text"], strict=True
+            )
         ]
         results = classifier.classify(chunk_items)
         if len(results) != len(chunk_items):
             raise RuntimeError(f"{backend} returned {len(results)} results for {len(chunk_items)} inputs")
         classified_at = _utc_now()
-        shards.append(pa.Table.from_pydict({
-            "classification_key": [result.key for result in results],
-            "classification_input_key": chunk["classification_input_key"].tolist(),
-            "emotion": [result.emotion if result.status == "ok" else UNCLASSIFIED for result in results],
-            "emotion_confidence": [result.emotion_confidence for result in results],
-            "stance": [result.stance if result.status == "ok" else UNCLASSIFIED for result in results],
-            "stance_confidence": [result.stance_confidence for result in results],
-            "classification_status": [result.status for result in results],
-            "classification_error": [result.error for result in results],
-            "classifier_backend": [backend] * len(results),
-            "classifier_model": [model_id] * len(results),
-            "classifier_version": [version] * len(results),
-            "classified_at": pa.array([classified_at] * len(results), pa.timestamp("us")),
-            "selected_at": pa.array([classified_at] * len(results), pa.timestamp("us")),
-        }, schema=LABEL_SCHEMA))
+        shards.append(
+            pa.Table.from_pydict(
+                {
+                    "classification_key": [result.key for result in results],
+                    "classification_input_key": chunk["classification_input_key"].tolist(),
+                    "emotion": [
+                        result.emotion if result.status == "ok" else UNCLASSIFIED for result in results
+                    ],
+                    "emotion_confidence": [result.emotion_confidence for result in results],
+                    "stance": [
+                        result.stance if result.status == "ok" else UNCLASSIFIED for result in results
+                    ],
+                    "stance_confidence": [result.stance_confidence for result in results],
+                    "classification_status": [result.status for result in results],
+                    "classification_error": [result.error for result in results],
+                    "classifier_backend": [backend] * len(results),
+                    "classifier_model": [model_id] * len(results),
+                    "classifier_version": [version] * len(results),
+                    "classified_at": pa.array([classified_at] * len(results), pa.timestamp("us")),
+                    "selected_at": pa.array([classified_at] * len(results), pa.timestamp("us")),
+                },
+                schema=LABEL_SCHEMA,
+            )
+        )
         if progress:
             progress.update(len(chunk))
     shards.flush()
@@ -273,8 +334,11 @@ def classify_new_comments(
         if fresh is not None:
             fresh_frame = fresh.to_pandas()
             fresh_frame["selected_at"] = now
-            outputs.append(pa.Table.from_pandas(fresh_frame[LABEL_SCHEMA.names], schema=LABEL_SCHEMA,
-                                                preserve_index=False))
+            outputs.append(
+                pa.Table.from_pandas(
+                    fresh_frame[LABEL_SCHEMA.names], schema=LABEL_SCHEMA, preserve_index=False
+                )
+            )
     return pa.concat_tables(outputs)
 
 
@@ -317,7 +381,9 @@ class EmbeddingLookup:
         unseen = sorted({key for key in keys if key not in self._vectors})
         if unseen:
             self._load(unseen)
-        missing = sorted({text or "" for text, key in zip(texts, keys, strict=True) if key not in self._vectors})
+        missing = sorted(
+            {text or "" for text, key in zip(texts, keys, strict=True) if key not in self._vectors}
+        )
         if missing:
             log(f"embeddings: {len(missing)} texts were not stored; embedding them now")
             vectors = self._backend_factory().embed(missing, "query")
@@ -351,12 +417,15 @@ def pending_inputs(session, items, stored_table: str | None):
         parameters = {"backend": backend, "model": model_id, "version": version}
         settled = session.sql(PENDING_INPUTS_SQL.format(table=stored_table), params=parameters)
         pending = items.join(settled, "classification_input_key", how="anti").to_arrow_table()
-        wanted = session.from_arrow(pending.select(["classification_input_key"]).rename_columns(["wanted_key"]))
+        wanted = session.from_arrow(
+            pending.select(["classification_input_key"]).rename_columns(["wanted_key"])
+        )
         stored = session.table(stored_table).join(wanted, "classification_input_key = wanted_key", how="semi")
         labelled = session.execute(
             f"select classification_key from {stored_table} where classifier_backend = $backend "
             "and classifier_model = $model and classifier_version = $version and classification_status = 'ok'",
-            parameters).fetchall()
+            parameters,
+        ).fetchall()
         return pending, stored.to_arrow_table(), {row[0] for row in labelled}
 
     return load
@@ -383,13 +452,20 @@ def label_comments(
     if (config.get("classifier_backend") or "heads") == "heads":
         training = TrainingData.from_frame(training_rows.to_pandas())
         options = embedding_options(config)
-        lookup = EmbeddingLookup(load_embeddings,
-                                 lambda: get_embedding_backend(backend_name, model_name, **options))
+        lookup = EmbeddingLookup(
+            load_embeddings, lambda: get_embedding_backend(backend_name, model_name, **options)
+        )
         embedding_model_id = f"{backend_name}:{model_name or 'default'}"
-    classifier = build_classifier(config, training=training, embed_lookup=lookup,
-                                  embedding_model_id=embedding_model_id, label_map=label_map,
-                                  codebook_emotions=codebook_emotions,
-                                  cache_dir=cache_root(database_file) / "heads")
+    classifier = build_classifier(
+        config,
+        training=training,
+        embed_lookup=lookup,
+        embedding_model_id=embedding_model_id,
+        label_map=label_map,
+        codebook_emotions=codebook_emotions,
+        cache_dir=cache_root(database_file) / "heads",
+    )
     items, stored, labelled_keys = load_pending(classifier.backend, classifier.model_id, classifier.version)
-    return classify_new_comments(items, stored, classifier, cache_dir=cache_root(database_file),
-                                 labelled_keys=labelled_keys)
+    return classify_new_comments(
+        items, stored, classifier, cache_dir=cache_root(database_file), labelled_keys=labelled_keys
+    )

@@ -41,7 +41,12 @@ EXPORT_DESCRIPTION = (
 CHINESE_ENCODINGS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5"}
 RAW_RECORD_MAX_CHARS = 2000
 META_COLUMNS = [
-    "source_file", "source_format", "source_row_number", "source_line_number", "schema_era", "load_error",
+    "source_file",
+    "source_format",
+    "source_row_number",
+    "source_line_number",
+    "schema_era",
+    "load_error",
     "raw_record",
 ]
 
@@ -68,7 +73,9 @@ def export_format(relative_path: Path) -> tuple[str, tuple[str, ...]] | None:
     name = relative_path.name
     lower = name.lower()
     suffix = relative_path.suffix.lower()
-    if name.startswith((".", "~$")) or NOT_EXPORT_FOLDERS & {part.lower() for part in relative_path.parts[:-1]}:
+    if name.startswith((".", "~$")) or NOT_EXPORT_FOLDERS & {
+        part.lower() for part in relative_path.parts[:-1]
+    }:
         return None  # hidden files, Excel lock files, word clouds, images, videos
     if lower.endswith(("_word_freq.json", "_word_cloud.png")):
         return None
@@ -216,13 +223,17 @@ def _read_csv(path: Path, entity: str) -> tuple[str, Iterator[RawRecord]]:
                     continue  # a blank line is no record
                 row_number += 1
                 if len(fields) == len(header):
-                    yield RawRecord(values=dict(zip(header, fields, strict=True)), row_number=row_number,
-                                    line_number=first_line + 1)
+                    yield RawRecord(
+                        values=dict(zip(header, fields, strict=True)),
+                        row_number=row_number,
+                        line_number=first_line + 1,
+                    )
                     continue
                 other = as_other_era(fields)
                 if other:
-                    yield RawRecord(values=other[1], row_number=row_number, line_number=first_line + 1,
-                                    era=other[0])
+                    yield RawRecord(
+                        values=other[1], row_number=row_number, line_number=first_line + 1, era=other[0]
+                    )
                     continue
                 spanned = offset + consumed - first_line
                 yield RawRecord(
@@ -230,7 +241,9 @@ def _read_csv(path: Path, entity: str) -> tuple[str, Iterator[RawRecord]]:
                     row_number=row_number,
                     line_number=first_line + 1,
                     load_error=f"malformed csv row: {len(fields)} fields, expected {len(header)}",
-                    raw_record=(lines[first_line] if spanned > 1 else ",".join(fields))[:RAW_RECORD_MAX_CHARS],
+                    raw_record=(lines[first_line] if spanned > 1 else ",".join(fields))[
+                        :RAW_RECORD_MAX_CHARS
+                    ],
                 )
                 if spanned > 1:
                     restart_at = first_line + 1
@@ -242,11 +255,18 @@ def _read_csv(path: Path, entity: str) -> tuple[str, Iterator[RawRecord]]:
 
 def _json_record(obj: object, row_number: int, line_number: int | None) -> RawRecord:
     if not isinstance(obj, dict):
-        return RawRecord(values={}, row_number=row_number, line_number=line_number,
-                         load_error="malformed json record: not an object",
-                         raw_record=json.dumps(obj, ensure_ascii=False)[:RAW_RECORD_MAX_CHARS])
-    return RawRecord(values={key: _as_text(value) for key, value in obj.items()}, row_number=row_number,
-                     line_number=line_number)
+        return RawRecord(
+            values={},
+            row_number=row_number,
+            line_number=line_number,
+            load_error="malformed json record: not an object",
+            raw_record=json.dumps(obj, ensure_ascii=False)[:RAW_RECORD_MAX_CHARS],
+        )
+    return RawRecord(
+        values={key: _as_text(value) for key, value in obj.items()},
+        row_number=row_number,
+        line_number=line_number,
+    )
 
 
 def _era_of(records: list[RawRecord]) -> str:
@@ -262,32 +282,42 @@ def _read_json_array(text: str) -> list[RawRecord]:
     decoder = json.JSONDecoder()
     whitespace = re.compile(r"\s*")
     position = whitespace.match(text).end()
-    if text[position:position + 1] != "[":
+    if text[position : position + 1] != "[":
         raise ValueError("malformed json file: top level is not an array")
     position = whitespace.match(text, position + 1).end()
     records: list[RawRecord] = []
-    if text[position:position + 1] == "]":
+    if text[position : position + 1] == "]":
         return records
     while position < len(text):
         try:
             obj, end = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
-            records.append(RawRecord(values={}, row_number=len(records) + 1,
-                                     line_number=text.count("\n", 0, position) + 1,
-                                     load_error=f"malformed json record: truncated array ({error.msg})",
-                                     raw_record=text[position:][:RAW_RECORD_MAX_CHARS]))
+            records.append(
+                RawRecord(
+                    values={},
+                    row_number=len(records) + 1,
+                    line_number=text.count("\n", 0, position) + 1,
+                    load_error=f"malformed json record: truncated array ({error.msg})",
+                    raw_record=text[position:][:RAW_RECORD_MAX_CHARS],
+                )
+            )
             break
         records.append(_json_record(obj, len(records) + 1, text.count("\n", 0, position) + 1))
         position = whitespace.match(text, end).end()
-        separator = text[position:position + 1]
+        separator = text[position : position + 1]
         position = whitespace.match(text, position + 1).end()
         if separator == "]" or (separator == "," and position >= len(text)):
             break  # the end, or a truncation right after a complete record: nothing is lost
         if separator != ",":
-            records.append(RawRecord(values={}, row_number=len(records) + 1,
-                                     line_number=text.count("\n", 0, position) + 1,
-                                     load_error="malformed json record: expected ',' or ']' after a record",
-                                     raw_record=text[end:][:RAW_RECORD_MAX_CHARS]))
+            records.append(
+                RawRecord(
+                    values={},
+                    row_number=len(records) + 1,
+                    line_number=text.count("\n", 0, position) + 1,
+                    load_error="malformed json record: expected ',' or ']' after a record",
+                    raw_record=text[end:][:RAW_RECORD_MAX_CHARS],
+                )
+            )
             break
     return records
 
@@ -300,9 +330,15 @@ def _read_json_lines(text: str) -> list[RawRecord]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as error:
-            records.append(RawRecord(values={}, row_number=len(records) + 1, line_number=line_number,
-                                     load_error=f"malformed json line: {error.msg}",
-                                     raw_record=line.rstrip("\r")[:RAW_RECORD_MAX_CHARS]))
+            records.append(
+                RawRecord(
+                    values={},
+                    row_number=len(records) + 1,
+                    line_number=line_number,
+                    load_error=f"malformed json line: {error.msg}",
+                    raw_record=line.rstrip("\r")[:RAW_RECORD_MAX_CHARS],
+                )
+            )
             continue
         records.append(_json_record(obj, len(records) + 1, line_number))
     return records
@@ -327,7 +363,9 @@ def _read(path: Path, source_format: str, entity: str) -> tuple[str, str, Iterat
     if source_format == "zeeschuimer":
         flavour, records = stores.read_zeeschuimer(path, entity)
         return flavour, "zeeschuimer", iter(records)
-    records = stores.read_sqlite(path, entity) if source_format == "sqlite" else stores.read_xlsx(path, entity)
+    records = (
+        stores.read_sqlite(path, entity) if source_format == "sqlite" else stores.read_xlsx(path, entity)
+    )
     return source_format, _era_of(records), iter(records)
 
 
@@ -360,10 +398,17 @@ def read_exports(raw_dir: str | Path, entity: str) -> pa.Table:
         except Exception as error:  # one bad file costs one row, never the build
             message = str(error).splitlines()[0] if str(error) else type(error).__name__
             if not isinstance(error, (UnicodeDecodeError, ValueError, csv.Error, OSError, sqlite3.Error)):
-                message = f"{type(error).__name__}: {message}"  # unexpected content; the type helps a bug report
-            append(RawRecord(values={}, row_number=0, line_number=None,
-                             load_error=f"unreadable file: {message}"[:300]),
-                   source_file, source_format, "unknown")
+                message = (
+                    f"{type(error).__name__}: {message}"  # unexpected content; the type helps a bug report
+                )
+            append(
+                RawRecord(
+                    values={}, row_number=0, line_number=None, load_error=f"unreadable file: {message}"[:300]
+                ),
+                source_file,
+                source_format,
+                "unknown",
+            )
             continue
         for record in file_records:
             append(record, source_file, source_format, era)

@@ -27,16 +27,18 @@ from pathlib import Path
 
 import pyarrow as pa
 
-SCHEMA = pa.schema([
-    pa.field("corpus_name", pa.string()),
-    pa.field("corpus_purpose", pa.string()),
-    pa.field("label_map", pa.string()),
-    pa.field("source_file", pa.string()),
-    pa.field("source_row_number", pa.int64()),
-    pa.field("text", pa.string()),
-    pa.field("source_label", pa.string()),
-    pa.field("load_error", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        pa.field("corpus_name", pa.string()),
+        pa.field("corpus_purpose", pa.string()),
+        pa.field("label_map", pa.string()),
+        pa.field("source_file", pa.string()),
+        pa.field("source_row_number", pa.int64()),
+        pa.field("text", pa.string()),
+        pa.field("source_label", pa.string()),
+        pa.field("load_error", pa.string()),
+    ]
+)
 FORMATS = ("csv", "tsv", "jsonl", "json")
 REQUIRED_KEYS = ("name", "path", "format", "text_column", "label_column", "label_map")
 
@@ -93,10 +95,16 @@ def read_set(entry: Mapping, purpose: str, base_dir: Path) -> pa.Table:
     rows: dict[str, list] = {name: [] for name in SCHEMA.names}
 
     def add(number: int, text, label, error) -> None:
-        for key, value in (("corpus_name", entry["name"]), ("corpus_purpose", purpose),
-                           ("label_map", entry["label_map"]), ("source_file", str(entry["path"])),
-                           ("source_row_number", number), ("text", text), ("source_label", label),
-                           ("load_error", error)):
+        for key, value in (
+            ("corpus_name", entry["name"]),
+            ("corpus_purpose", purpose),
+            ("label_map", entry["label_map"]),
+            ("source_file", str(entry["path"])),
+            ("source_row_number", number),
+            ("text", text),
+            ("source_label", label),
+            ("load_error", error),
+        ):
             rows[key].append(value)
 
     try:
@@ -133,9 +141,10 @@ def read_labelled_corpora(evaluation_sets, training_sets, base_dir: str | Path =
     evaluation_names = {entry["name"] for entry in parse_sets(evaluation_sets)}
     clash = evaluation_names & {entry["name"] for entry in parse_sets(training_sets)}
     if clash:
-        raise ValueError(f"labelled corpora {sorted(clash)} are configured both for evaluation and for training")
+        raise ValueError(
+            f"labelled corpora {sorted(clash)} are configured both for evaluation and for training"
+        )
     return pa.concat_tables(tables) if tables else SCHEMA.empty_table()
-
 
 
 def external_texts(directory: Path) -> set[str]:

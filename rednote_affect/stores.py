@@ -18,7 +18,14 @@ from rednote_affect.ingest import ENTITY_KEYS, RAW_RECORD_MAX_CHARS, RawRecord, 
 SQLITE_TABLES = {"notes": "xhs_note", "comments": "xhs_note_comment"}
 XLSX_SHEETS = {"notes": "Contents", "comments": "Comments"}
 LIST_COLUMNS = {"image_list", "tag_list", "pictures"}
-COUNT_COLUMNS = {"liked_count", "collected_count", "comment_count", "share_count", "like_count", "sub_comment_count"}
+COUNT_COLUMNS = {
+    "liked_count",
+    "collected_count",
+    "comment_count",
+    "share_count",
+    "like_count",
+    "sub_comment_count",
+}
 ZEESCHUIMER_PLATFORMS = {"xiaohongshu.com": "notes", "xiaohongshu-comments": "comments"}
 NOTE_URL = "https://www.xiaohongshu.com/explore/{note_id}?xsec_token={token}&xsec_source=pc_search"
 
@@ -62,8 +69,11 @@ def read_sqlite(path: Path, entity: str) -> list[RawRecord]:
             raise ValueError(f"sqlite store without table {table}")
         rows = connection.execute(f'select * from "{table}" order by rowid').fetchall()
     return [
-        RawRecord(values={column: _store_value(column, value) for column, value in zip(columns, row, strict=True)},
-                  row_number=index, line_number=None)
+        RawRecord(
+            values={column: _store_value(column, value) for column, value in zip(columns, row, strict=True)},
+            row_number=index,
+            line_number=None,
+        )
         for index, row in enumerate(rows, start=1)
     ]
 
@@ -89,8 +99,11 @@ def read_xlsx(path: Path, entity: str) -> list[RawRecord]:
         for line_number, row in enumerate(rows, start=2):
             if all(value is None for value in row):
                 continue
-            values = {column: _store_value(column, value) for column, value in zip(header, row, strict=False)
-                      if column}
+            values = {
+                column: _store_value(column, value)
+                for column, value in zip(header, row, strict=False)
+                if column
+            }
             records.append(RawRecord(values=values, row_number=len(records) + 1, line_number=line_number))
         return records
     finally:
@@ -110,7 +123,9 @@ def _first(mapping: object, *keys: str) -> object:
 def _urls(items: object) -> str | None:
     if not isinstance(items, list):
         return _as_text(items)
-    urls = [_first(item, "url_default", "urlDefault", "url") if isinstance(item, dict) else item for item in items]
+    urls = [
+        _first(item, "url_default", "urlDefault", "url") if isinstance(item, dict) else item for item in items
+    ]
     return ",".join(str(url) for url in urls if url) or None
 
 
@@ -118,8 +133,11 @@ def _tags(items: object) -> str | None:
     """Topic tags, comma-joined, as MediaCrawler keeps them."""
     if not isinstance(items, list):
         return _as_text(items)
-    names = [_first(item, "name") for item in items
-             if isinstance(item, dict) and item.get("type") in (None, "topic")]
+    names = [
+        _first(item, "name")
+        for item in items
+        if isinstance(item, dict) and item.get("type") in (None, "topic")
+    ]
     return ",".join(str(name) for name in names if name) or None
 
 
@@ -138,10 +156,17 @@ def _zeeschuimer_note(data: dict, meta: dict, crawled_at: object) -> tuple[dict,
     if data.get("_zs-origin") == "html":
         shape = "html fallback"
         author_id = urlparse(str(data.get("author_url") or "")).path.rstrip("/").rsplit("/", 1)[-1] or None
-        card = {"note_id": data.get("id"), "title": data.get("title"), "liked_count": data.get("likes"),
-                "user": {"user_id": author_id, "nickname": data.get("author_name"),
-                         "avatar": data.get("author_avatar_url")},
-                "image_list": [data.get("thumbnail_url")] if data.get("thumbnail_url") else []}
+        card = {
+            "note_id": data.get("id"),
+            "title": data.get("title"),
+            "liked_count": data.get("likes"),
+            "user": {
+                "user_id": author_id,
+                "nickname": data.get("author_name"),
+                "avatar": data.get("author_avatar_url"),
+            },
+            "image_list": [data.get("thumbnail_url")] if data.get("thumbnail_url") else [],
+        }
     elif isinstance(data.get("note_card"), dict):
         card = data["note_card"]
         shape = "feed item" if _first(card, "time") else "search or explore card"
@@ -151,7 +176,9 @@ def _zeeschuimer_note(data: dict, meta: dict, crawled_at: object) -> tuple[dict,
         card, shape = data, "user page item"
     user = _first(card, "user") or {}
     interactions = _first(card, "interact_info", "interactInfo") or {}
-    note_id = _first(card, "note_id", "noteId", "id") or _first(data, "id", "note_id") or _first(meta, "item_id")
+    note_id = (
+        _first(card, "note_id", "noteId", "id") or _first(data, "id", "note_id") or _first(meta, "item_id")
+    )
     token = _first(card, "xsec_token", "xsecToken") or _first(data, "xsec_token", "xsecToken")
     values = {
         "note_id": note_id,
@@ -180,8 +207,9 @@ def _zeeschuimer_note(data: dict, meta: dict, crawled_at: object) -> tuple[dict,
     return values, problem
 
 
-def _zeeschuimer_comments(comment: dict, crawled_at: object, note_id: object = None,
-                          parent_id: object = None) -> list[dict]:
+def _zeeschuimer_comments(
+    comment: dict, crawled_at: object, note_id: object = None, parent_id: object = None
+) -> list[dict]:
     """A captured comment and, as rows of their own, the replies nested in its `sub_comments`."""
     user = _first(comment, "user_info", "userInfo") or {}
     own_id = _first(comment, "id", "comment_id")
@@ -222,8 +250,15 @@ def read_zeeschuimer(path: Path, entity: str) -> tuple[str, list[RawRecord]]:
 
     def problem_record(line_number: int, error: str, line: str) -> None:
         if entity == file_entity:
-            records.append(RawRecord(values={}, row_number=len(records) + 1, line_number=line_number,
-                                     load_error=error, raw_record=line[:RAW_RECORD_MAX_CHARS]))
+            records.append(
+                RawRecord(
+                    values={},
+                    row_number=len(records) + 1,
+                    line_number=line_number,
+                    load_error=error,
+                    raw_record=line[:RAW_RECORD_MAX_CHARS],
+                )
+            )
 
     for line_number, line in enumerate(path.read_text(encoding="utf-8-sig").split("\n"), start=1):
         line = line.rstrip("\r")
@@ -245,16 +280,24 @@ def read_zeeschuimer(path: Path, entity: str) -> tuple[str, list[RawRecord]]:
             meta, data = capture, capture.get("data")
         platform_entity = ZEESCHUIMER_PLATFORMS.get(meta.get("source_platform"))
         if platform_entity is None or not isinstance(data, dict):
-            problem_record(line_number, f"unsupported capture: source_platform {meta.get('source_platform')!r}",
-                           line)
+            problem_record(
+                line_number, f"unsupported capture: source_platform {meta.get('source_platform')!r}", line
+            )
             continue
         if platform_entity != entity:
             continue
         crawled_at = _first(meta, "last_updated", "timestamp_collected")
         if entity == "notes":
             values, problem = _zeeschuimer_note(data, meta, crawled_at)
-            records.append(RawRecord(values=values, row_number=len(records) + 1, line_number=line_number,
-                                     load_error=problem, raw_record=line[:RAW_RECORD_MAX_CHARS] if problem else None))
+            records.append(
+                RawRecord(
+                    values=values,
+                    row_number=len(records) + 1,
+                    line_number=line_number,
+                    load_error=problem,
+                    raw_record=line[:RAW_RECORD_MAX_CHARS] if problem else None,
+                )
+            )
         else:
             for values in _zeeschuimer_comments(data, crawled_at):
                 records.append(RawRecord(values=values, row_number=len(records) + 1, line_number=line_number))

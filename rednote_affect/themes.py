@@ -76,9 +76,11 @@ def assign_themes(
     best = similarities.argmax(axis=1)
     best_similarity = similarities[np.arange(len(note_ids)), best]
     below = best_similarity < threshold
-    return pd.DataFrame({
-        "note_id": note_ids,
-        "theme": np.where(below, THEME_OTHER, np.asarray(theme_names, dtype=object)[best]),
-        "theme_similarity": best_similarity,
-        "theme_source": np.where(below, "below_threshold", "similarity"),
-    })
+    return pd.DataFrame(
+        {
+            "note_id": note_ids,
+            "theme": np.where(below, THEME_OTHER, np.asarray(theme_names, dtype=object)[best]),
+            "theme_similarity": best_similarity,
+            "theme_source": np.where(below, "below_threshold", "similarity"),
+        }
+    )

@@ -26,8 +26,17 @@ from rednote_affect.themes import (
 from rednote_affect.topics import embed_theme_descriptions, fit_post_topics
 
 TOPIC_OUTPUT_COLUMNS = [
-    "note_id", "topic_id", "topic_label", "top_words_zh", "top_words_en", "topic_post_count",
-    "representative_note_ids", "embedding_model", "bertopic_version", "topic_seed", "topic_model_parameters",
+    "note_id",
+    "topic_id",
+    "topic_label",
+    "top_words_zh",
+    "top_words_en",
+    "topic_post_count",
+    "representative_note_ids",
+    "embedding_model",
+    "bertopic_version",
+    "topic_seed",
+    "topic_model_parameters",
     "topic_model_fingerprint",
 ]
 THEME_OUTPUT_COLUMNS = ["note_id", "theme", "theme_similarity", "theme_source", "theme_model_parameters"]
@@ -49,7 +58,6 @@ def topic_inputs_fingerprint(posts: pd.DataFrame, stopwords: set[str], settings:
         version("bertopic"),
     ]
     return stable_hash(*parts, length=32)
-
 
 
 def _as_text(value: object) -> str:
@@ -86,11 +94,21 @@ def model_post_topics(
     One row per post: its topic and the topic's columns (repeated on each of its posts)."""
     order = np.argsort(posts["note_id"].to_numpy(dtype=str), kind="stable")
     posts = posts.iloc[order].reset_index(drop=True)
-    post_embeddings = np.asarray(post_embeddings, dtype=np.float32)[order] if len(posts) else np.zeros((0, 384))
+    post_embeddings = (
+        np.asarray(post_embeddings, dtype=np.float32)[order] if len(posts) else np.zeros((0, 384))
+    )
     fit = fit_post_topics(
-        pd.DataFrame({"note_id": posts["note_id"].astype(str), "text": posts["post_text"].fillna(""),
-                      "language": posts["language"]}),
-        post_embeddings, stopwords, seed=int(seed), reduction=reduction,
+        pd.DataFrame(
+            {
+                "note_id": posts["note_id"].astype(str),
+                "text": posts["post_text"].fillna(""),
+                "language": posts["language"],
+            }
+        ),
+        post_embeddings,
+        stopwords,
+        seed=int(seed),
+        reduction=reduction,
     )
     topics = fit.topics.rename(columns={"post_count": "topic_post_count"})
     frame = fit.topic_per_post.merge(topics, on="topic_id", how="left")
@@ -103,8 +121,10 @@ def model_post_topics(
     frame["topic_model_fingerprint"] = fingerprint
     frame["topic_id"] = frame["topic_id"].astype("int64")
     frame["topic_post_count"] = frame["topic_post_count"].astype("int64")
-    log(f"topics: {fit.lineage['n_topics']} topics and {fit.lineage['n_outlier_posts']} outlier posts over "
-        f"{len(frame)} posts ({fit.lineage['method']})")
+    log(
+        f"topics: {fit.lineage['n_topics']} topics and {fit.lineage['n_outlier_posts']} outlier posts over "
+        f"{len(frame)} posts ({fit.lineage['method']})"
+    )
     return pa.Table.from_pandas(frame[TOPIC_OUTPUT_COLUMNS], preserve_index=False)
 
 
@@ -124,8 +144,9 @@ def assign_post_themes(
     row i <-> evidence_vectors[i]. Every note in `note_ids` needs its crawl post row."""
     note_ids = sorted(str(note_id) for note_id in note_ids)
     evidence = evidence.reset_index(drop=True)
-    order = evidence.sort_values(["evidence_source", "note_id", "evidence_kind", "record_id"],
-                                 kind="stable").index.to_numpy()
+    order = evidence.sort_values(
+        ["evidence_source", "note_id", "evidence_kind", "record_id"], kind="stable"
+    ).index.to_numpy()
     evidence_vectors = np.asarray(evidence_vectors, dtype=np.float32)[order]
     evidence = evidence.iloc[order].reset_index(drop=True)
     is_crawl = (evidence["evidence_source"] == "crawl").to_numpy()
@@ -136,17 +157,30 @@ def assign_post_themes(
     description_vectors = embed_theme_descriptions(themes, lambda texts: backend.embed(texts, "query"))
     theme_names = [str(theme) for theme in themes["theme"]]
     gold_note_ids = sorted(gold["note_id"].unique())
-    gold_themes = (gold[gold["evidence_kind"] == "post"].drop_duplicates("note_id").set_index("note_id")
-                   .loc[gold_note_ids, "gold_theme"].tolist())
-    prototypes = theme_prototypes(theme_names, description_vectors,
-                                  _representations(gold, gold_vectors, gold_note_ids), gold_themes)
+    gold_themes = (
+        gold[gold["evidence_kind"] == "post"]
+        .drop_duplicates("note_id")
+        .set_index("note_id")
+        .loc[gold_note_ids, "gold_theme"]
+        .tolist()
+    )
+    prototypes = theme_prototypes(
+        theme_names, description_vectors, _representations(gold, gold_vectors, gold_note_ids), gold_themes
+    )
     threshold = {} if theme_similarity_threshold is None else {"threshold": float(theme_similarity_threshold)}
-    frame = assign_themes(note_ids, _representations(crawl, crawl_vectors, note_ids), theme_names, prototypes,
-                          **threshold)
+    frame = assign_themes(
+        note_ids, _representations(crawl, crawl_vectors, note_ids), theme_names, prototypes, **threshold
+    )
     frame["theme_similarity"] = frame["theme_similarity"].astype("float64")
     frame["theme_model_parameters"] = json.dumps(
-        {"gold_train_posts": len(gold_note_ids), "theme_similarity_threshold": theme_similarity_threshold,
-         "discussion_weight": DISCUSSION_WEIGHT, "description_weight": DESCRIPTION_WEIGHT,
-         "embedding_model": f"{embedding_backend}:{embedding_model or 'default'}"}, sort_keys=True)
+        {
+            "gold_train_posts": len(gold_note_ids),
+            "theme_similarity_threshold": theme_similarity_threshold,
+            "discussion_weight": DISCUSSION_WEIGHT,
+            "description_weight": DESCRIPTION_WEIGHT,
+            "embedding_model": f"{embedding_backend}:{embedding_model or 'default'}",
+        },
+        sort_keys=True,
+    )
     log(f"themes: {len(frame)} posts; prototypes from {len(gold_note_ids)} gold train posts")
     return pa.Table.from_pandas(frame[THEME_OUTPUT_COLUMNS], preserve_index=False)

@@ -221,7 +221,9 @@ def cluster_parameters(n_posts: int, seed: int = 42, reduction: str = "umap") ->
     return {
         "reduction": reduction,
         "pca": {"n_components": REDUCED_DIMENSIONS, "random_state": seed} if reduction == "pca" else None,
-        "umap": None if reduction == "pca" else {
+        "umap": None
+        if reduction == "pca"
+        else {
             "n_neighbors": int(min(15, max(5, round(math.sqrt(n_posts))), max(2, n_posts - 1))),
             "n_components": REDUCED_DIMENSIONS,
             "min_dist": 0.0,
@@ -317,7 +319,11 @@ def _build_bertopic(
 
 
 def _fit_clusters(
-    documents: list[str], centred_embeddings: np.ndarray, stopwords: set[str], seed: int, reduction: str = "umap"
+    documents: list[str],
+    centred_embeddings: np.ndarray,
+    stopwords: set[str],
+    seed: int,
+    reduction: str = "umap",
 ) -> tuple[np.ndarray, Any, dict[str, Any]]:
     """Fit BERTopic; returns BERTopic's topic per post, the fitted model and the parameters used."""
     from threadpoolctl import threadpool_limits
@@ -499,7 +505,9 @@ class TopicFit:
     """What `fit_post_topics` returns: topics only, no themes."""
 
     topic_per_post: pd.DataFrame  # note_id, topic_id; one row per post, in input order
-    topics: pd.DataFrame  # topic_id, topic_label, top_words_zh, top_words_en, post_count, representative_note_ids
+    topics: (
+        pd.DataFrame
+    )  # topic_id, topic_label, top_words_zh, top_words_en, post_count, representative_note_ids
     lineage: dict[str, Any] = field(default_factory=dict)
     centred_embeddings: np.ndarray | None = None
 
@@ -529,11 +537,23 @@ def fit_post_topics(
     topic_columns = [column for column in TOPIC_COLUMNS if column != "theme"]
     if not note_ids:
         return TopicFit(
-            topic_per_post=pd.DataFrame({"note_id": pd.Series([], dtype=str), "topic_id": pd.Series([], dtype="int64")}),
+            topic_per_post=pd.DataFrame(
+                {"note_id": pd.Series([], dtype=str), "topic_id": pd.Series([], dtype="int64")}
+            ),
             topics=pd.DataFrame(columns=topic_columns),
-            lineage={**lineage, "method": "empty", "reduction": None, "pca": None, "umap": None, "hdbscan": None,
-                     "n_topics": 0, "n_outlier_posts": 0},
-            centred_embeddings=np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32),
+            lineage={
+                **lineage,
+                "method": "empty",
+                "reduction": None,
+                "pca": None,
+                "umap": None,
+                "hdbscan": None,
+                "n_topics": 0,
+                "n_outlier_posts": 0,
+            },
+            centred_embeddings=np.zeros(
+                (0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32
+            ),
         )
     centred = centre_by_language(embeddings, posts["language"])
     bertopic_topic_per_post, model, parameters = _fit_clusters(documents, centred, stopwords, seed, reduction)

@@ -25,8 +25,16 @@ from marts.fct_classifier_agreement
 group by evaluation_set
 order by evaluation_set
 """
-COLUMNS = ["valence_n", "valence_accuracy", "emotion_n", "emotion_accuracy", "emotion_macro_f1", "emotion_ece",
-           "stance_macro_f1", "stance_ece"]
+COLUMNS = [
+    "valence_n",
+    "valence_accuracy",
+    "emotion_n",
+    "emotion_accuracy",
+    "emotion_macro_f1",
+    "emotion_ece",
+    "stance_macro_f1",
+    "stance_ece",
+]
 
 
 def summary(database: str) -> list[tuple]:
@@ -40,11 +48,17 @@ def format_summary(rows: list[tuple]) -> str:
             return "-"
         return f"{value:.3f}" if isinstance(value, float) else str(value)
 
-    table = [["evaluation_set", *COLUMNS]] + [[str(row[0]), *(cell(value) for value in row[1:])] for row in rows]
+    table = [["evaluation_set", *COLUMNS]] + [
+        [str(row[0]), *(cell(value) for value in row[1:])] for row in rows
+    ]
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
-    return "\n".join("  ".join(value.rjust(width) if column else value.ljust(width)
-                               for column, (value, width) in enumerate(zip(line, widths, strict=True)))
-                     for line in table)
+    return "\n".join(
+        "  ".join(
+            value.rjust(width) if column else value.ljust(width)
+            for column, (value, width) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in table
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -83,11 +83,20 @@ def known_user_ids(posts: list[dict], comments: list[dict]) -> dict[str, str]:
     locations: dict[str, set[str]] = {}
     for record in posts + comments:
         locations.setdefault(record["author"], set()).add(record["ip_location"])
-    return {name: hex_id("user", name, next(iter(places))) for name, places in locations.items() if len(places) == 1}
+    return {
+        name: hex_id("user", name, next(iter(places)))
+        for name, places in locations.items()
+        if len(places) == 1
+    }
 
 
-def build_2026(posts: list[dict], comments: list[dict], note_rows: list[dict], commented: dict[str, int],
-               rng: random.Random) -> tuple[list[dict], list[dict], dict[str, int]]:
+def build_2026(
+    posts: list[dict],
+    comments: list[dict],
+    note_rows: list[dict],
+    commented: dict[str, int],
+    rng: random.Random,
+) -> tuple[list[dict], list[dict], dict[str, int]]:
     """The 2026-era re-crawl: note rows (re-crawled and new) and comment rows, and how many comments came from
     returning and from new authors."""
     source = json.loads((SOURCE_DIR / "crawl_2026.json").read_text(encoding="utf-8"))
@@ -97,8 +106,12 @@ def build_2026(posts: list[dict], comments: list[dict], note_rows: list[dict], c
         return user_ids.get(name) or hex_id("user", name, "2026")
 
     old_notes = {post["key"]: row for post, row in zip(posts, note_rows, strict=True)}
-    last_2025_comment = {post["key"]: max((commented[c["key"]] for c in comments if c["post"] == post["key"]),
-                                          default=BAN_DAY_MS) for post in posts}
+    last_2025_comment = {
+        post["key"]: max(
+            (commented[c["key"]] for c in comments if c["post"] == post["key"]), default=BAN_DAY_MS
+        )
+        for post in posts
+    }
     notes_2026, comments_2026 = [], []
     authors = {"returning": 0, "new": 0}
     for index, post in enumerate(source["posts"]):
@@ -106,34 +119,67 @@ def build_2026(posts: list[dict], comments: list[dict], note_rows: list[dict], c
         published_ms = CRAWLED_2026_MS - 30 * 86_400_000 + index * 86_400_000 + rng.randrange(3_600_000)
         last_2025_comment[post["key"]] = published_ms
         title = post["title"] or post["desc"][:255]  # MediaCrawler's title of an untitled note
-        notes_2026.append({
-            "note_id": note_id, "type": post["type"], "title": title, "desc": post["desc"], "video_url": "",
-            "time": published_ms, "last_update_time": published_ms + rng.randrange(3_600_000),
-            "creator_hash": creator_hash(author_id(post["author"])), "nickname": masked_nickname(post["author"]),
-            "liked_count": display_count(int(rng.paretovariate(1.2) * 200), rng), "collected_count":
-            display_count(int(rng.paretovariate(1.3) * 30), rng), "comment_count":
-            display_count(len(source["threads"].get(post["key"], [])), rng), "share_count":
-            display_count(int(rng.paretovariate(1.5) * 8), rng), "image_list":
-            ",".join(f"http://sns-webpic-qc.xhscdn.com/{hex_id('img', note_id, str(i), length=32)}"
-                     for i in range(rng.randint(1, 4))),
-            "tag_list": ",".join(post["tags"]), "last_modify_ts": CRAWLED_2026_MS + index,
-            "note_url": note_url(note_id, xsec_token(note_id)), "source_keyword": "tiktok refugee",
-            "xsec_token": xsec_token(note_id),
-        })
+        notes_2026.append(
+            {
+                "note_id": note_id,
+                "type": post["type"],
+                "title": title,
+                "desc": post["desc"],
+                "video_url": "",
+                "time": published_ms,
+                "last_update_time": published_ms + rng.randrange(3_600_000),
+                "creator_hash": creator_hash(author_id(post["author"])),
+                "nickname": masked_nickname(post["author"]),
+                "liked_count": display_count(int(rng.paretovariate(1.2) * 200), rng),
+                "collected_count": display_count(int(rng.paretovariate(1.3) * 30), rng),
+                "comment_count": display_count(len(source["threads"].get(post["key"], [])), rng),
+                "share_count": display_count(int(rng.paretovariate(1.5) * 8), rng),
+                "image_list": ",".join(
+                    f"http://sns-webpic-qc.xhscdn.com/{hex_id('img', note_id, str(i), length=32)}"
+                    for i in range(rng.randint(1, 4))
+                ),
+                "tag_list": ",".join(post["tags"]),
+                "last_modify_ts": CRAWLED_2026_MS + index,
+                "note_url": note_url(note_id, xsec_token(note_id)),
+                "source_keyword": "tiktok refugee",
+                "xsec_token": xsec_token(note_id),
+            }
+        )
     # The sample posts that get new comments are crawled again, in the 2026 schema.
     for index, key in enumerate(sorted(key for key in source["threads"] if key in old_notes)):
         old = old_notes[key]
-        notes_2026.append({
-            **{column: old[column] for column in ("note_id", "type", "title", "desc", "video_url", "time",
-                                                  "last_update_time", "liked_count", "collected_count",
-                                                  "share_count", "image_list", "tag_list", "note_url",
-                                                  "source_keyword", "xsec_token")},
-            "time": int(old["time"]), "last_update_time": int(old["last_update_time"]),
-            "creator_hash": creator_hash(old["user_id"]), "nickname": masked_nickname(old["nickname"]),
-            "comment_count": display_count(
-                sum(1 for c in comments if c["post"] == key) + len(source["threads"][key]), rng),
-            "last_modify_ts": CRAWLED_2026_MS + 1000 + index,
-        })
+        notes_2026.append(
+            {
+                **{
+                    column: old[column]
+                    for column in (
+                        "note_id",
+                        "type",
+                        "title",
+                        "desc",
+                        "video_url",
+                        "time",
+                        "last_update_time",
+                        "liked_count",
+                        "collected_count",
+                        "share_count",
+                        "image_list",
+                        "tag_list",
+                        "note_url",
+                        "source_keyword",
+                        "xsec_token",
+                    )
+                },
+                "time": int(old["time"]),
+                "last_update_time": int(old["last_update_time"]),
+                "creator_hash": creator_hash(old["user_id"]),
+                "nickname": masked_nickname(old["nickname"]),
+                "comment_count": display_count(
+                    sum(1 for c in comments if c["post"] == key) + len(source["threads"][key]), rng
+                ),
+                "last_modify_ts": CRAWLED_2026_MS + 1000 + index,
+            }
+        )
     for key, thread in sorted(source["threads"].items()):
         note_id = hex_id("note", key)
         ids, times = [], []
@@ -146,14 +192,23 @@ def build_2026(posts: list[dict], comments: list[dict], note_rows: list[dict], c
             ids.append(comment_id)
             times.append(commented_ms)
             authors["returning" if name in user_ids else "new"] += 1
-            comments_2026.append({
-                "comment_id": comment_id, "create_time": commented_ms, "note_id": note_id, "content": text,
-                "creator_hash": creator_hash(author_id(name)), "nickname": masked_nickname(name),
-                "sub_comment_count": sum(1 for other in thread if len(other) > 3 and other[3] == position),
-                "pictures": "", "parent_comment_id": ids[parent] if parent is not None else "",
-                "last_modify_ts": CRAWLED_2026_MS + 2000 + len(comments_2026),
-                "like_count": display_count(int(likes), rng),
-            })
+            comments_2026.append(
+                {
+                    "comment_id": comment_id,
+                    "create_time": commented_ms,
+                    "note_id": note_id,
+                    "content": text,
+                    "creator_hash": creator_hash(author_id(name)),
+                    "nickname": masked_nickname(name),
+                    "sub_comment_count": sum(
+                        1 for other in thread if len(other) > 3 and other[3] == position
+                    ),
+                    "pictures": "",
+                    "parent_comment_id": ids[parent] if parent is not None else "",
+                    "last_modify_ts": CRAWLED_2026_MS + 2000 + len(comments_2026),
+                    "like_count": display_count(int(likes), rng),
+                }
+            )
     return notes_2026, comments_2026, authors
 
 
@@ -202,27 +257,45 @@ def main(argv: list[str] | None = None) -> None:
         published_ms = BAN_DAY_MS + index * 3_600_000 * 3 + rng.randrange(3_600_000)
         published[post["key"]] = published_ms
         user_id = hex_id("user", post["author"], post["ip_location"])
-        note_rows.append({
-            "note_id": note_id, "type": post.get("type", "normal"), "title": post["title"],
-            "desc": post["desc"], "video_url": "" if post.get("type") != "video" else
-            f"https://sns-video-bd.xhscdn.com/stream/110/{hex_id('video', note_id, length=16)}.mp4",
-            "time": str(published_ms), "last_update_time": str(published_ms + rng.randrange(86_400_000)),
-            "user_id": user_id, "nickname": post["author"],
-            "avatar": f"https://sns-avatar-qc.xhscdn.com/avatar/{hex_id('avatar', user_id, length=32)}",
-            "liked_count": display_count(int(rng.paretovariate(1.1) * 300), rng),
-            "collected_count": display_count(int(rng.paretovariate(1.3) * 40), rng),
-            "comment_count": display_count(sum(1 for c in comments if c["post"] == post["key"]), rng),
-            "share_count": display_count(int(rng.paretovariate(1.5) * 10), rng),
-            "ip_location": post["ip_location"],
-            "image_list": ",".join(f"http://sns-webpic-qc.xhscdn.com/{hex_id('img', note_id, str(i), length=32)}"
-                                   for i in range(rng.randint(1, 4))),
-            "tag_list": ",".join(post.get("tags", [])), "last_modify_ts": str(CRAWLED_MS + index),
-            "note_url": note_url(note_id, xsec_token(note_id)), "source_keyword": "tiktok refugee",
-            "xsec_token": xsec_token(note_id),
-        })
-        post_labels.append({"note_id": note_id, "title": normalise(post["title"]),
-                            "description": normalise(post["desc"]), "theme": post["theme"],
-                            "split": split[post["key"]]})
+        note_rows.append(
+            {
+                "note_id": note_id,
+                "type": post.get("type", "normal"),
+                "title": post["title"],
+                "desc": post["desc"],
+                "video_url": ""
+                if post.get("type") != "video"
+                else f"https://sns-video-bd.xhscdn.com/stream/110/{hex_id('video', note_id, length=16)}.mp4",
+                "time": str(published_ms),
+                "last_update_time": str(published_ms + rng.randrange(86_400_000)),
+                "user_id": user_id,
+                "nickname": post["author"],
+                "avatar": f"https://sns-avatar-qc.xhscdn.com/avatar/{hex_id('avatar', user_id, length=32)}",
+                "liked_count": display_count(int(rng.paretovariate(1.1) * 300), rng),
+                "collected_count": display_count(int(rng.paretovariate(1.3) * 40), rng),
+                "comment_count": display_count(sum(1 for c in comments if c["post"] == post["key"]), rng),
+                "share_count": display_count(int(rng.paretovariate(1.5) * 10), rng),
+                "ip_location": post["ip_location"],
+                "image_list": ",".join(
+                    f"http://sns-webpic-qc.xhscdn.com/{hex_id('img', note_id, str(i), length=32)}"
+                    for i in range(rng.randint(1, 4))
+                ),
+                "tag_list": ",".join(post.get("tags", [])),
+                "last_modify_ts": str(CRAWLED_MS + index),
+                "note_url": note_url(note_id, xsec_token(note_id)),
+                "source_keyword": "tiktok refugee",
+                "xsec_token": xsec_token(note_id),
+            }
+        )
+        post_labels.append(
+            {
+                "note_id": note_id,
+                "title": normalise(post["title"]),
+                "description": normalise(post["desc"]),
+                "theme": post["theme"],
+                "split": split[post["key"]],
+            }
+        )
 
     comment_rows, comment_labels, commented = [], [], {}
     for index, comment in enumerate(comments):
@@ -233,19 +306,36 @@ def main(argv: list[str] | None = None) -> None:
         user_id = hex_id("user", comment["author"], comment["ip_location"])
         text = comment["text"]
         # MediaCrawler keeps some entities escaped as the page served them.
-        raw_text = html.escape(text, quote=True).replace("&#x27;", "&#39;") if '"' in text and index % 2 else text
-        comment_rows.append({
-            "comment_id": comment_ids[comment["key"]], "create_time": str(commented_ms),
-            "ip_location": comment["ip_location"], "note_id": note_ids[comment["post"]], "content": raw_text,
-            "user_id": user_id, "nickname": comment["author"],
-            "avatar": f"https://sns-avatar-qc.xhscdn.com/avatar/{hex_id('avatar', user_id, length=32)}",
-            "sub_comment_count": str(reply_counts.get(comment["key"], 0)), "pictures": "",
-            "parent_comment_id": comment_ids[parent_key] if parent_key else "0",
-            "last_modify_ts": str(CRAWLED_MS + index), "like_count": display_count(int(comment["likes"]), rng),
-        })
-        comment_labels.append({"comment_id": comment_ids[comment["key"]], "note_id": note_ids[comment["post"]],
-                               "content": normalise(text), "emotion": comment["emotion"],
-                               "stance": comment["stance"], "split": split[comment["post"]]})
+        raw_text = (
+            html.escape(text, quote=True).replace("&#x27;", "&#39;") if '"' in text and index % 2 else text
+        )
+        comment_rows.append(
+            {
+                "comment_id": comment_ids[comment["key"]],
+                "create_time": str(commented_ms),
+                "ip_location": comment["ip_location"],
+                "note_id": note_ids[comment["post"]],
+                "content": raw_text,
+                "user_id": user_id,
+                "nickname": comment["author"],
+                "avatar": f"https://sns-avatar-qc.xhscdn.com/avatar/{hex_id('avatar', user_id, length=32)}",
+                "sub_comment_count": str(reply_counts.get(comment["key"], 0)),
+                "pictures": "",
+                "parent_comment_id": comment_ids[parent_key] if parent_key else "0",
+                "last_modify_ts": str(CRAWLED_MS + index),
+                "like_count": display_count(int(comment["likes"]), rng),
+            }
+        )
+        comment_labels.append(
+            {
+                "comment_id": comment_ids[comment["key"]],
+                "note_id": note_ids[comment["post"]],
+                "content": normalise(text),
+                "emotion": comment["emotion"],
+                "stance": comment["stance"],
+                "split": split[comment["post"]],
+            }
+        )
 
     # A later re-crawl of every 40th comment: the same id, newer last_modify_ts, more likes.
     recrawl_rows = []
@@ -257,8 +347,9 @@ def main(argv: list[str] | None = None) -> None:
         recrawl_rows.append(newer)
 
     # The 2026 re-crawl draws from its own generator, so the 2025 files stay as they were.
-    notes_2026, comments_2026, authors_2026 = build_2026(posts, comments, note_rows, commented,
-                                                         random.Random(20260803))
+    notes_2026, comments_2026, authors_2026 = build_2026(
+        posts, comments, note_rows, commented, random.Random(20260803)
+    )
 
     crawl_dir.mkdir(parents=True, exist_ok=True)
     for stale in crawl_dir.glob("search_*"):
@@ -275,9 +366,11 @@ def main(argv: list[str] | None = None) -> None:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
-    print(f"{len(note_rows)} posts, {len(comment_rows)} comments, {len(recrawl_rows)} re-crawled; "
-          f"test posts {sum(1 for s in split.values() if s == 'test')}; 2026 re-crawl: {len(notes_2026)} posts, "
-          f"{len(comments_2026)} comments ({authors_2026['returning']} by 2025 authors, {authors_2026['new']} by new)")
+    print(
+        f"{len(note_rows)} posts, {len(comment_rows)} comments, {len(recrawl_rows)} re-crawled; "
+        f"test posts {sum(1 for s in split.values() if s == 'test')}; 2026 re-crawl: {len(notes_2026)} posts, "
+        f"{len(comments_2026)} comments ({authors_2026['returning']} by 2025 authors, {authors_2026['new']} by new)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = ROOT / "corpus_src" / "training"
 SEED = ROOT / "seeds" / "training" / "written_comment_labels.csv"
 TEST_SHARE = 0.25
-COLUMNS = ["comment_id", "post_id", "register", "title", "description", "content", "emotion", "stance",
-           "ip_location", "split"]
+COLUMNS = [
+    "comment_id",
+    "post_id",
+    "register",
+    "title",
+    "description",
+    "content",
+    "emotion",
+    "stance",
+    "ip_location",
+    "split",
+]
 
 
 def post_order(key: str) -> str:
@@ -55,20 +65,24 @@ def main() -> None:
                 raise ValueError(f"comment key {comment['key']} is used twice")
             seen.add(comment["key"])
             post = posts[comment["post"]]
-            writer.writerow({
-                "comment_id": comment["key"],
-                "post_id": comment["post"],
-                "register": post["register"],
-                "title": post.get("title") or "",
-                "description": post.get("desc") or "",
-                "content": " ".join(comment["text"].split()),
-                "emotion": comment["emotion"],
-                "stance": comment["stance"],
-                "ip_location": comment.get("ip_location") or "",
-                "split": "test" if comment["post"] in test_posts else "train",
-            })
-    print(f"{SEED.relative_to(ROOT)}: {len(seen)} comments under {len(posts)} posts "
-          f"({len(test_posts)} test posts)")
+            writer.writerow(
+                {
+                    "comment_id": comment["key"],
+                    "post_id": comment["post"],
+                    "register": post["register"],
+                    "title": post.get("title") or "",
+                    "description": post.get("desc") or "",
+                    "content": " ".join(comment["text"].split()),
+                    "emotion": comment["emotion"],
+                    "stance": comment["stance"],
+                    "ip_location": comment.get("ip_location") or "",
+                    "split": "test" if comment["post"] in test_posts else "train",
+                }
+            )
+    print(
+        f"{SEED.relative_to(ROOT)}: {len(seen)} comments under {len(posts)} posts "
+        f"({len(test_posts)} test posts)"
+    )
 
 
 if __name__ == "__main__":

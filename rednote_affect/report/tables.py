@@ -108,8 +108,11 @@ def corpus_table(data: ReportData, codebook: Codebook) -> Table:
             "all comments": count(len(comments)),
         }
     )
-    return table(rows, "Posts and comments per theme and commenter identity (posts and comments without a theme "
-                       "are left out of the theme rows)")
+    return table(
+        rows,
+        "Posts and comments per theme and commenter identity (posts and comments without a theme "
+        "are left out of the theme rows)",
+    )
 
 
 def reconciliation_table(data: ReportData) -> Table:
@@ -141,9 +144,12 @@ def identity_sources_table(data: ReportData) -> Table:
         }
         for _, row in data.identity_sources.sort_values("source_order").iterrows()
     ]
-    return table(rows, "Where each commenter identity comes from: the comment's own IP location, the same author's "
-                       "IP location in another record (author history), the opt-in classifier (inferred), or "
-                       "nowhere (unknown) (marts.fct_identity_sources)")
+    return table(
+        rows,
+        "Where each commenter identity comes from: the comment's own IP location, the same author's "
+        "IP location in another record (author history), the opt-in classifier (inferred), or "
+        "nowhere (unknown) (marts.fct_identity_sources)",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- findings
@@ -166,9 +172,13 @@ def headline_findings_table(data: ReportData) -> Table:
             runner_up = result["runner_up_subject"]
             row[f"{scope}: subject value"] = _finding_value(metric, result["subject_value"])
             row[f"{scope}: runner-up"] = (
-                MISSING if pd.isna(runner_up) else f"{runner_up} {_finding_value(metric, result['runner_up_value'])}"
+                MISSING
+                if pd.isna(runner_up)
+                else f"{runner_up} {_finding_value(metric, result['runner_up_value'])}"
             )
-            row[f"{scope}: comments"] = f"{count(result['subject_comment_count'])} of {count(result['comment_count'])}"
+            row[f"{scope}: comments"] = (
+                f"{count(result['subject_comment_count'])} of {count(result['comment_count'])}"
+            )
             row[f"{scope}: holds"] = "yes" if result["finding_holds"] else "no"
         if not scoped.at["all", "finding_holds"]:
             row["survives label error"] = "n/a: does not hold"
@@ -199,8 +209,13 @@ def emotion_by_stance_tables(data: ReportData, codebook: Codebook) -> list[Table
 
     statistic_rows = []
     for theme in themes:
-        row = {"theme": theme, **{f"n {stance}": count(stance_totals.get((theme, stance))) for stance in stances}}
-        statistics = theme_statistics.loc[theme] if theme in theme_statistics.index else pd.Series(dtype=object)
+        row = {
+            "theme": theme,
+            **{f"n {stance}": count(stance_totals.get((theme, stance))) for stance in stances},
+        }
+        statistics = (
+            theme_statistics.loc[theme] if theme in theme_statistics.index else pd.Series(dtype=object)
+        )
         low_expected = statistics.get("is_low_expected")
         row.update(
             {
@@ -209,7 +224,8 @@ def emotion_by_stance_tables(data: ReportData, codebook: Codebook) -> list[Table
                 "p": p_value(statistics.get("p_value")),
                 "Cramér's V": number(statistics.get("cramers_v")),
                 "expected < 5 (%)": percent(statistics.get("low_expected_share")),
-                "low expected": MISSING if low_expected is None or pd.isna(low_expected)
+                "low expected": MISSING
+                if low_expected is None or pd.isna(low_expected)
                 else ("yes" if bool(low_expected) else "no"),
             }
         )

@@ -25,8 +25,25 @@ def built(repo, fixture_crawl, tmp_path_factory) -> Path:
     return tmp
 
 
-VOCABULARY = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "query", "passage", ":", "welcome", "to", "rednote",
-              "cat", "tax", "你", "好", "谢", "e5"]
+VOCABULARY = [
+    "[PAD]",
+    "[UNK]",
+    "[CLS]",
+    "[SEP]",
+    "[MASK]",
+    "query",
+    "passage",
+    ":",
+    "welcome",
+    "to",
+    "rednote",
+    "cat",
+    "tax",
+    "你",
+    "好",
+    "谢",
+    "e5",
+]
 
 
 @pytest.fixture(scope="session")
@@ -40,13 +57,24 @@ def tiny_checkpoint(tmp_path_factory):
     vocabulary_file = directory / "vocab.txt"
     vocabulary_file.write_text("\n".join(VOCABULARY) + "\n", encoding="utf-8")
     torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=len(VOCABULARY), hidden_size=16, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=20, max_position_embeddings=64)
+    config = transformers.BertConfig(
+        vocab_size=len(VOCABULARY),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=20,
+        max_position_embeddings=64,
+    )
     bert_directory = directory / "bert"
     transformers.BertModel(config).save_pretrained(bert_directory)
     transformers.BertTokenizer(str(vocabulary_file)).save_pretrained(bert_directory)
     word_embedding = models.Transformer(str(bert_directory), max_seq_length=32)
-    pooling = models.Pooling(word_embedding.get_embedding_dimension() if hasattr(word_embedding, "get_embedding_dimension") else word_embedding.get_word_embedding_dimension(), pooling_mode="mean")
+    pooling = models.Pooling(
+        word_embedding.get_embedding_dimension()
+        if hasattr(word_embedding, "get_embedding_dimension")
+        else word_embedding.get_word_embedding_dimension(),
+        pooling_mode="mean",
+    )
     saved = directory / "tiny-e5-model"  # "e5" in the name: the backend adds query:/passage: prefixes
     SentenceTransformer(modules=[word_embedding, pooling]).save(str(saved))
     return str(saved)

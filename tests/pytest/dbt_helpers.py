@@ -14,8 +14,16 @@ WAREHOUSE = "warehouse.duckdb"
 
 def dbt(repo, tmp, *arguments, variables=None, check=True, database=WAREHOUSE):
     environment = dict(os.environ, DUCKDB_PATH=str(tmp / database), REDNOTE_EXPORTS_DIR=str(tmp / "exports"))
-    command = [DBT, *arguments, "--profiles-dir", str(repo), "--project-dir", str(repo), "--target-path",
-               str(tmp / "target")]
+    command = [
+        DBT,
+        *arguments,
+        "--profiles-dir",
+        str(repo),
+        "--project-dir",
+        str(repo),
+        "--target-path",
+        str(tmp / "target"),
+    ]
     if variables:
         command += ["--vars", json.dumps(variables)]
     result = subprocess.run(command, cwd=repo, env=environment, capture_output=True, text=True, timeout=3600)

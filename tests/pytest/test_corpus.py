@@ -92,8 +92,18 @@ def test_skew_matches_the_study(corpus):
 
 
 def test_rebuilt_byte_for_byte_from_sources(repo, tmp_path):
-    subprocess.run([sys.executable, str(repo / "scripts" / "build_sample_corpus.py"), "--crawl-dir",
-                    str(tmp_path / "crawl"), "--gold-dir", str(tmp_path / "gold")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(repo / "scripts" / "build_sample_corpus.py"),
+            "--crawl-dir",
+            str(tmp_path / "crawl"),
+            "--gold-dir",
+            str(tmp_path / "gold"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     for folder, committed in (("crawl", repo / "seeds" / "sample_crawl"), ("gold", repo / "seeds" / "gold")):
         names = sorted(p.name for p in (tmp_path / folder).iterdir())
         assert names == sorted(p.name for p in committed.iterdir())
@@ -115,8 +125,10 @@ def test_csv_rows_end_in_crlf_and_note_urls_carry_the_token(repo, corpus):
         assert data.count(b"\r\n") == records and data.endswith(b"\r\n")
         assert b"\n" not in data.replace(b"\r\n", b"")  # no bare LF row ends (no field holds a newline)
     for row in corpus["notes"]:
-        assert row["note_url"] == (f"https://www.xiaohongshu.com/explore/{row['note_id']}?xsec_token="
-                                   f"{row['xsec_token']}&xsec_source=pc_search")
+        assert row["note_url"] == (
+            f"https://www.xiaohongshu.com/explore/{row['note_id']}?xsec_token="
+            f"{row['xsec_token']}&xsec_source=pc_search"
+        )
 
 
 def test_2026_part_has_the_new_schema_and_returning_authors(repo, corpus):

@@ -60,7 +60,9 @@ def test_files_have_the_2025_header_with_a_bom(crawl: dict) -> None:
         crawl["increment_path"]: COMMENT_COLUMNS_2025,
     }
     assert [path.name for path in expected] == [
-        "search_contents_2025-01-20.csv", "search_comments_2025-01-20.csv", "search_comments_2025-01-27.csv",
+        "search_contents_2025-01-20.csv",
+        "search_comments_2025-01-20.csv",
+        "search_comments_2025-01-27.csv",
     ]
     for path, columns in expected.items():
         first_line = path.read_bytes().split(b"\r\n", 1)[0]
@@ -237,8 +239,18 @@ def test_comments_fit_the_theme_and_its_emotions(crawl: dict) -> None:
     for row in first_rows(crawl["rows"]):
         texts_by_theme.setdefault(themes[row["note_id"]], []).append(row["content"])
     hostile = (
-        "呵呵", "就这", "可笑", "滚", "凭什么", "闭嘴", "双标",
-        "clown", "cope", "shut up", "get out", "disgrace",
+        "呵呵",
+        "就这",
+        "可笑",
+        "滚",
+        "凭什么",
+        "闭嘴",
+        "双标",
+        "clown",
+        "cope",
+        "shut up",
+        "get out",
+        "disgrace",
     )
     proud = ("中华文化", "骄傲", "我们中国", "自豪", "几千年", "正宗", "proud")
     # Politics carries more contempt/anger, culture more pride.

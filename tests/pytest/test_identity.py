@@ -16,11 +16,30 @@ from rednote_affect.identity import (
     whole_authors,
 )
 
-CHINESE = ["哈哈哈笑死我了", "欢迎来小红书玩", "这个好好吃啊", "我们这边也是这样的", "真的吗太厉害了", "加油加油",
-           "我家猫也这样", "楼主好可爱", "绝了绝了", "下次来重庆吃火锅"]
-FOREIGN = ["lol this is so fun", "welcome to rednote", "that looks delicious", "same thing here in ohio",
-           "wait really?? amazing", "you got this", "my cat does that too", "you look so cute", "this is fire",
-           "come visit texas sometime"]
+CHINESE = [
+    "哈哈哈笑死我了",
+    "欢迎来小红书玩",
+    "这个好好吃啊",
+    "我们这边也是这样的",
+    "真的吗太厉害了",
+    "加油加油",
+    "我家猫也这样",
+    "楼主好可爱",
+    "绝了绝了",
+    "下次来重庆吃火锅",
+]
+FOREIGN = [
+    "lol this is so fun",
+    "welcome to rednote",
+    "that looks delicious",
+    "same thing here in ohio",
+    "wait really?? amazing",
+    "you got this",
+    "my cat does that too",
+    "you look so cute",
+    "this is fire",
+    "come visit texas sometime",
+]
 
 
 def corpus(authors_per_identity=12, comments_per_author=3, unknown_authors=4):
@@ -30,9 +49,16 @@ def corpus(authors_per_identity=12, comments_per_author=3, unknown_authors=4):
             known = author < authors_per_identity
             for index in range(comments_per_author):
                 text = texts[(author + index * 3) % len(texts)] + f" {author}"
-                rows.append({"comment_id": f"{identity[0]}{author}-{index}", "author_key": f"{identity}-{author}",
-                             "content": text, "identity": identity if known else "unknown",
-                             "identity_source": "ip_location" if known else "unknown", "truth": identity})
+                rows.append(
+                    {
+                        "comment_id": f"{identity[0]}{author}-{index}",
+                        "author_key": f"{identity}-{author}",
+                        "content": text,
+                        "identity": identity if known else "unknown",
+                        "identity_source": "ip_location" if known else "unknown",
+                        "truth": identity,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -65,10 +91,14 @@ def test_held_out_authors_never_train_and_unknown_comments_are_labelled():
     # Every held-out row is a known comment of a held-out author, and all of that author's comments are there.
     assert len(evaluated) and evaluated["author_key"].map(is_test_author).all()
     known = comments[comments["identity_source"] == "ip_location"]
-    assert sorted(evaluated["comment_id"]) == sorted(known[known["author_key"].map(is_test_author)]["comment_id"])
+    assert sorted(evaluated["comment_id"]) == sorted(
+        known[known["author_key"].map(is_test_author)]["comment_id"]
+    )
     assert (evaluated["known_identity"] == evaluated["inferred_identity"]).mean() >= 0.9
     predicted = result[result["purpose"] == "prediction"].merge(comments, on="comment_id")
-    assert sorted(predicted["comment_id"]) == sorted(comments[comments["identity"] == "unknown"]["comment_id"])
+    assert sorted(predicted["comment_id"]) == sorted(
+        comments[comments["identity"] == "unknown"]["comment_id"]
+    )
     assert predicted["known_identity"].isna().all()
     assert (predicted["inferred_identity"] == predicted["truth"]).mean() >= 0.9
     assert set(result["inferred_identity"]) <= set(IDENTITIES)
@@ -80,7 +110,9 @@ def test_embeddings_are_used_when_given():
     comments = corpus()
     # Vectors that carry the identity on their own, with texts that carry none.
     comments["content"] = "同 same"
-    vectors = np.array([[1.0, 0.0] if truth == "chinese" else [0.0, 1.0] for truth in comments["truth"]], np.float32)
+    vectors = np.array(
+        [[1.0, 0.0] if truth == "chinese" else [0.0, 1.0] for truth in comments["truth"]], np.float32
+    )
     result = infer_identities(comments.drop(columns="truth"), vectors * 10, log=lambda _: None).to_pandas()
     predicted = result[result["purpose"] == "prediction"].merge(comments, on="comment_id")
     assert (predicted["inferred_identity"] == predicted["truth"]).all()
@@ -117,4 +149,6 @@ def test_training_takes_whole_authors_and_chunks_keep_authors_whole(monkeypatch)
     monkeypatch.setattr(identity_module, "MAX_TRAINING_COMMENTS", 30)
     result = infer_identities(comments.drop(columns="truth"), None, log=lambda _: None).to_pandas()
     predicted = result[result["purpose"] == "prediction"]
-    assert sorted(predicted["comment_id"]) == sorted(comments[comments["identity"] == "unknown"]["comment_id"])
+    assert sorted(predicted["comment_id"]) == sorted(
+        comments[comments["identity"] == "unknown"]["comment_id"]
+    )

@@ -25,7 +25,9 @@ def fake_backend(calls: list, fail_after: int | None = None) -> EmbeddingBackend
         if fail_after is not None and len(calls) + len(texts) > fail_after:
             raise KeyboardInterrupt("killed mid-build")
         calls.extend(texts)
-        return np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8) for t in texts], np.float32)
+        return np.array(
+            [np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8) for t in texts], np.float32
+        )
 
     return EmbeddingBackend("fake", "fake-8", 8, encode)
 
@@ -61,12 +63,18 @@ def test_shards_flush_per_batch_and_resume(tmp_path, monkeypatch):
     texts = [f"text {i}" for i in range(40)]
     calls = []
     with pytest.raises(KeyboardInterrupt):
-        embed_new_texts(texts_table(texts), set(), cache_dir=tmp_path, batch_size=8,
-                        backend=fake_backend(calls, fail_after=24))
+        embed_new_texts(
+            texts_table(texts),
+            set(),
+            cache_dir=tmp_path,
+            batch_size=8,
+            backend=fake_backend(calls, fail_after=24),
+        )
     assert len(_resumed(tmp_path)) == 24  # three batches of 8 reached disk before the kill
     calls_after = []
-    result = embed_new_texts(texts_table(texts), set(), cache_dir=tmp_path, batch_size=8,
-                             backend=fake_backend(calls_after))
+    result = embed_new_texts(
+        texts_table(texts), set(), cache_dir=tmp_path, batch_size=8, backend=fake_backend(calls_after)
+    )
     assert result.num_rows == 40 and len(calls_after) == 16
 
 
@@ -88,34 +96,50 @@ class CountingClassifier:
     def classify(self, items):
         self.seen.extend(item.text for item in items)
         return [
-            ClassificationResult(item.key, "unclassified", "unclassified", status="unclassified", error="boom")
-            if item.text in self.fail else ClassificationResult(item.key, "joy", "neutral", 0.9, 0.8)
+            ClassificationResult(
+                item.key, "unclassified", "unclassified", status="unclassified", error="boom"
+            )
+            if item.text in self.fail
+            else ClassificationResult(item.key, "joy", "neutral", 0.9, 0.8)
             for item in items
         ]
 
 
 def items_table(texts):
-    return pa.table({"classification_input_key": [text_hash(t) for t in texts], "content": texts,
-                     "post_text": ["post"] * len(texts)})
+    return pa.table(
+        {
+            "classification_input_key": [text_hash(t) for t in texts],
+            "content": texts,
+            "post_text": ["post"] * len(texts),
+        }
+    )
 
 
 def merge(stored, new):
     """What dbt's incremental merge on classification_key does."""
     if stored is None:
         return new
-    keep = ~np.isin(stored["classification_key"].to_numpy(zero_copy_only=False),
-                    new["classification_key"].to_numpy(zero_copy_only=False))
+    keep = ~np.isin(
+        stored["classification_key"].to_numpy(zero_copy_only=False),
+        new["classification_key"].to_numpy(zero_copy_only=False),
+    )
     return pa.concat_tables([stored.filter(pa.array(keep)), new])
 
 
 def test_each_input_is_classified_once_and_failures_are_retried(tmp_path):
     classifier = CountingClassifier(fail={"b"})
     first = classify_new_comments(items_table(["a", "b"]), None, classifier, cache_dir=tmp_path)
-    statuses = dict(zip(first["classification_input_key"].to_pylist(), first["classification_status"].to_pylist(),
-                        strict=True))
+    statuses = dict(
+        zip(
+            first["classification_input_key"].to_pylist(),
+            first["classification_status"].to_pylist(),
+            strict=True,
+        )
+    )
     assert statuses == {text_hash("a"): "ok", text_hash("b"): "unclassified"}
-    assert first.filter(pa.compute.equal(first["classification_status"], "unclassified"))["emotion"].to_pylist() == [
-        "unclassified"]
+    assert first.filter(pa.compute.equal(first["classification_status"], "unclassified"))[
+        "emotion"
+    ].to_pylist() == ["unclassified"]
     stored = first
     classifier = CountingClassifier()  # the endpoint recovered
     second = classify_new_comments(items_table(["a", "b", "c"]), stored, classifier, cache_dir=tmp_path)
@@ -142,19 +166,29 @@ def test_heads_are_deterministic_and_version_follows_training_data():
     rng = np.random.default_rng(0)
     codebook = load_codebook()
     contents = [f"comment {i} {codebook.emotions[i % 12]}" for i in range(120)]
-    training = TrainingData(contents, ["post"] * 120, [codebook.emotions[i % 12] for i in range(120)],
-                            [codebook.stances[i % 3] for i in range(120)])
+    training = TrainingData(
+        contents,
+        ["post"] * 120,
+        [codebook.emotions[i % 12] for i in range(120)],
+        [codebook.stances[i % 3] for i in range(120)],
+    )
     table = {text: rng.normal(size=16).astype(np.float32) for text in contents + ["post", "new text"]}
 
     def lookup(texts):
         return np.array([table[t] for t in texts])
 
-    first = HeadsClassifier(training, lookup, "fake").predict_frame(["new text", contents[5]], ["post", "post"])
-    second = HeadsClassifier(training, lookup, "fake").predict_frame(["new text", contents[5]], ["post", "post"])
+    first = HeadsClassifier(training, lookup, "fake").predict_frame(
+        ["new text", contents[5]], ["post", "post"]
+    )
+    second = HeadsClassifier(training, lookup, "fake").predict_frame(
+        ["new text", contents[5]], ["post", "post"]
+    )
     assert first.equals(second)
     assert set(first["emotion"]) <= set(codebook.emotions)
     changed = TrainingData(contents, ["post"] * 120, ["anger"] + training.emotion[1:], training.stance)
-    assert HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
+    assert (
+        HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
+    )
 
 
 def test_embedding_lookup_loads_only_what_is_asked_and_embeds_what_is_missing():
@@ -165,11 +199,17 @@ def test_embedding_lookup_loads_only_what_is_asked_and_embeds_what_is_missing():
     def load(hashes):
         loads.append(sorted(hashes))
         found = [h for h in hashes if h in stored]
-        return pa.table({
-            "text_hash": found,
-            "embedding": pa.FixedSizeListArray.from_arrays(
-                pa.array(np.concatenate([stored[h] for h in found]) if found else np.zeros(0, np.float32)), 8),
-        })
+        return pa.table(
+            {
+                "text_hash": found,
+                "embedding": pa.FixedSizeListArray.from_arrays(
+                    pa.array(
+                        np.concatenate([stored[h] for h in found]) if found else np.zeros(0, np.float32)
+                    ),
+                    8,
+                ),
+            }
+        )
 
     lookup = EmbeddingLookup(load, lambda: fake_backend(calls))
     vectors = lookup(["a", "b", "a"])
@@ -194,8 +234,12 @@ def test_progress_line_has_rate_and_eta():
 def test_fitted_heads_are_cached_by_version(tmp_path):
     codebook = load_codebook()
     contents = [f"c{i}" for i in range(60)]
-    training = TrainingData(contents, ["p"] * 60, [codebook.emotions[i % 12] for i in range(60)],
-                            [codebook.stances[i % 3] for i in range(60)])
+    training = TrainingData(
+        contents,
+        ["p"] * 60,
+        [codebook.emotions[i % 12] for i in range(60)],
+        [codebook.stances[i % 3] for i in range(60)],
+    )
     rng = np.random.default_rng(1)
     table = {text: rng.normal(size=8).astype(np.float32) for text in contents + ["p"]}
     calls = []
@@ -219,30 +263,47 @@ def test_pending_inputs_leave_out_what_the_version_settled(tmp_path):
 
     from rednote_affect.inference import pending_inputs
 
-    stored = classify_new_comments(items_table(["a", "b"]), None, CountingClassifier("v1", fail={"b"}),
-                                   cache_dir=tmp_path / "one")
-    stored = merge(stored, classify_new_comments(items_table(["c"]), stored, CountingClassifier("v2"),
-                                                 cache_dir=tmp_path / "one"))
+    stored = classify_new_comments(
+        items_table(["a", "b"]), None, CountingClassifier("v1", fail={"b"}), cache_dir=tmp_path / "one"
+    )
+    stored = merge(
+        stored,
+        classify_new_comments(
+            items_table(["c"]), stored, CountingClassifier("v2"), cache_dir=tmp_path / "one"
+        ),
+    )
     session = duckdb.connect()
     session.register("stored_arrow", stored)
     session.execute("create table labels as select * from stored_arrow")
     session.register("items_arrow", items_table(["a", "b", "c", "d"]))
     items = session.table("items_arrow")
-    pending, pending_stored, labelled = pending_inputs(session, items, "labels")("counting", "counting-model", "v1")
+    pending, pending_stored, labelled = pending_inputs(session, items, "labels")(
+        "counting", "counting-model", "v1"
+    )
     # a: settled by v1; b: v1 failed, so retried; c: selected label is v2's; d: new.
     assert sorted(pending["content"].to_pylist()) == ["b", "c", "d"]
     assert sorted(pending_stored["classification_input_key"].to_pylist()) == sorted(
-        text_hash(text) for text in ["b", "c"])
-    v1_ok = stored.filter(pa.compute.and_(pa.compute.equal(stored["classifier_version"], "v1"),
-                                          pa.compute.equal(stored["classification_status"], "ok")))
+        text_hash(text) for text in ["b", "c"]
+    )
+    v1_ok = stored.filter(
+        pa.compute.and_(
+            pa.compute.equal(stored["classifier_version"], "v1"),
+            pa.compute.equal(stored["classification_status"], "ok"),
+        )
+    )
     assert labelled == set(v1_ok["classification_key"].to_pylist()) and len(labelled) == 1
-    filtered = classify_new_comments(pending, pending_stored, CountingClassifier("v1"), cache_dir=tmp_path / "two",
-                                     labelled_keys=labelled)
-    full = classify_new_comments(items_table(["a", "b", "c", "d"]), stored, CountingClassifier("v1"),
-                                 cache_dir=tmp_path / "three")
+    filtered = classify_new_comments(
+        pending, pending_stored, CountingClassifier("v1"), cache_dir=tmp_path / "two", labelled_keys=labelled
+    )
+    full = classify_new_comments(
+        items_table(["a", "b", "c", "d"]), stored, CountingClassifier("v1"), cache_dir=tmp_path / "three"
+    )
     columns = ["classification_key", "emotion", "stance", "classification_status", "classifier_version"]
-    assert filtered.select(columns).sort_by("classification_key").equals(
-        full.select(columns).sort_by("classification_key"))
+    assert (
+        filtered.select(columns)
+        .sort_by("classification_key")
+        .equals(full.select(columns).sort_by("classification_key"))
+    )
     assert pending_inputs(session, items, None)("counting", "counting-model", "v1")[0].num_rows == 4
 
 
@@ -271,9 +332,17 @@ def test_shards_of_fixed_size_vectors_merge_with_list_vectors(tmp_path):
     from rednote_affect.shard_cache import ShardCache
 
     cache = ShardCache(tmp_path, "embedding_key", flush_rows=1)
-    cache.append(pa.table({"embedding_key": ["a"], "embedding": pa.FixedSizeListArray.from_arrays(
-        pa.array([1.0, 0.0], pa.float32()), 2)}))
-    cache.append(pa.table({"embedding_key": ["b"], "embedding": pa.array([[0.0, 1.0]], pa.list_(pa.float32()))}))
+    cache.append(
+        pa.table(
+            {
+                "embedding_key": ["a"],
+                "embedding": pa.FixedSizeListArray.from_arrays(pa.array([1.0, 0.0], pa.float32()), 2),
+            }
+        )
+    )
+    cache.append(
+        pa.table({"embedding_key": ["b"], "embedding": pa.array([[0.0, 1.0]], pa.list_(pa.float32()))})
+    )
     cache.flush()
     table = cache.read(["a", "b"])
     assert table["embedding"].to_pylist() == [[1.0, 0.0], [0.0, 1.0]]

@@ -53,8 +53,15 @@ def test_malformed_records_are_kept_with_their_error(fixture_crawl):
 
 def test_stray_quote_and_long_field(tmp_path):
     rows = [
-        {"comment_id": f"c{i}", "create_time": "1737331200000", "note_id": "n1", "content": text,
-         "parent_comment_id": "0", "last_modify_ts": "1", "like_count": "1"}
+        {
+            "comment_id": f"c{i}",
+            "create_time": "1737331200000",
+            "note_id": "n1",
+            "content": text,
+            "parent_comment_id": "0",
+            "last_modify_ts": "1",
+            "like_count": "1",
+        }
         for i, text in enumerate(["fine", "x" * 20000, "also fine"])
     ]
     path = tmp_path / "search_comments_x.csv"
@@ -83,8 +90,17 @@ def test_missing_or_empty_raw_dir_fails_in_one_line(tmp_path):
 
 
 def test_line_separator_inside_text_is_not_a_record_break(tmp_path):
-    rows = [{"comment_id": "c1", "create_time": "1", "note_id": "n1", "content": "a\u2028b\rc",
-             "parent_comment_id": "0", "last_modify_ts": "1", "like_count": "1"}]
+    rows = [
+        {
+            "comment_id": "c1",
+            "create_time": "1",
+            "note_id": "n1",
+            "content": "a\u2028b\rc",
+            "parent_comment_id": "0",
+            "last_modify_ts": "1",
+            "like_count": "1",
+        }
+    ]
     write_export(rows, tmp_path / "search_comments_x.csv", "comments", "2025")
     table = read_exports(tmp_path, "comments").to_pandas()
     assert table["content"].tolist() == ["a\u2028b\rc"] and table["load_error"].isna().all()
@@ -94,7 +110,10 @@ def test_file_patterns(tmp_path):
     for name in ["a_contents_1.csv", "a_comments_1.jsonl", "sub/b_comments_2.json", "a_comments_1.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
-    assert [p.name for p in find_export_files(tmp_path, "comments")] == ["a_comments_1.jsonl", "b_comments_2.json"]
+    assert [p.name for p in find_export_files(tmp_path, "comments")] == [
+        "a_comments_1.jsonl",
+        "b_comments_2.json",
+    ]
     assert [p.name for p in find_export_files(tmp_path, "notes")] == ["a_contents_1.csv"]
 
 
@@ -123,9 +142,15 @@ STORES = REPO / "tests" / "fixtures" / "crawl_stores"
 
 
 def test_word_clouds_images_videos_and_lock_files_are_no_exports(tmp_path):
-    decoys = ["words/search_comments_2026-07-01_word_freq.json", "words/search_comments_2026-07-01_word_cloud.png",
-              "images/n1/search_comments_cover.json", "videos/n1/video.mp4", "~$xhs_search_20261130.xlsx",
-              "._search_comments_2026-07-01.csv", "search_comments_2026-07-01_word_freq.json"]
+    decoys = [
+        "words/search_comments_2026-07-01_word_freq.json",
+        "words/search_comments_2026-07-01_word_cloud.png",
+        "images/n1/search_comments_cover.json",
+        "videos/n1/video.mp4",
+        "~$xhs_search_20261130.xlsx",
+        "._search_comments_2026-07-01.csv",
+        "search_comments_2026-07-01_word_freq.json",
+    ]
     for name in decoys:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
@@ -133,9 +158,17 @@ def test_word_clouds_images_videos_and_lock_files_are_no_exports(tmp_path):
     with pytest.raises(RawDirError, match="holds no MediaCrawler export") as error:
         check_raw_dir(tmp_path)
     assert "\n" not in str(error.value)
-    kinds = {name: export_format(Path(name)) for name in [
-        "database/sqlite_tables.db", "xhs_search_20261130_101500.xlsx", "zeeschuimer-export-x.ndjson",
-        "xhs_contents.json", "xhs_comments.jsonl", "json/search_comments_2026-07-01.json"]}
+    kinds = {
+        name: export_format(Path(name))
+        for name in [
+            "database/sqlite_tables.db",
+            "xhs_search_20261130_101500.xlsx",
+            "zeeschuimer-export-x.ndjson",
+            "xhs_contents.json",
+            "xhs_comments.jsonl",
+            "json/search_comments_2026-07-01.json",
+        ]
+    }
     assert kinds == {
         "database/sqlite_tables.db": ("sqlite", ("notes", "comments")),
         "xhs_search_20261130_101500.xlsx": ("xlsx", ("notes", "comments")),
@@ -168,13 +201,26 @@ def test_zeeschuimer_notes_in_every_shape():
     notes = read_exports(STORES, "notes").to_pandas()
     captured = notes[notes["source_file"].str.startswith("zeeschuimer/")]
     assert captured["note_id"].fillna("-").tolist() == ["z1", "z1", "z2", "z3", "z1", "z4", "-"]
-    assert set(captured["source_format"]) == {"zeeschuimer"} and set(captured["schema_era"]) == {"zeeschuimer"}
+    assert set(captured["source_format"]) == {"zeeschuimer"} and set(captured["schema_era"]) == {
+        "zeeschuimer"
+    }
     problems = [error.split(":")[0] if isinstance(error, str) else "" for error in captured["load_error"]]
-    assert problems == ["note without time", "", "", "note without time", "", "note without time",
-                        "malformed json line"]
+    assert problems == [
+        "note without time",
+        "",
+        "",
+        "note without time",
+        "",
+        "note without time",
+        "malformed json line",
+    ]
     feed = captured.iloc[4]  # the later feed capture of z1
     assert (feed["time"], feed["ip_location"], feed["user_id"], feed["liked_count"]) == (
-        "1795132800000", "美国", "u-zs-1", "1.2万")
+        "1795132800000",
+        "美国",
+        "u-zs-1",
+        "1.2万",
+    )
     assert feed["last_modify_ts"] == "1796038500000"  # last_updated, the capture's crawl time
     assert feed["tag_list"] == "火锅"  # topic tags only
     assert feed["image_list"] == "http://img/z1-1.jpg,http://img/z1-2.jpg"
@@ -182,7 +228,11 @@ def test_zeeschuimer_notes_in_every_shape():
     assert feed["note_url"].startswith("https://www.xiaohongshu.com/explore/z1?xsec_token=XT-z1")
     post_page = captured.iloc[2]
     assert (post_page["desc"], post_page["user_id"], post_page["ip_location"], post_page["liked_count"]) == (
-        "谢谢大家的欢迎，小红书真好", "u-zs-2", "广东", "88")
+        "谢谢大家的欢迎，小红书真好",
+        "u-zs-2",
+        "广东",
+        "88",
+    )
     assert pd.isna(post_page["source_keyword"])
     html = captured.iloc[5]
     assert (html["user_id"], html["title"], html["liked_count"]) == ("u-zs-4", "hello from ohio", "12")
@@ -194,20 +244,32 @@ def test_zeeschuimer_notes_in_every_shape():
 def test_zeeschuimer_replies_are_rows_with_their_parent():
     comments = read_exports(STORES, "comments").to_pandas()
     captured = comments[comments["source_file"].str.startswith("zeeschuimer/")]
-    rows = list(zip(captured["comment_id"].fillna("-"), captured["parent_comment_id"].fillna("-"),
-                    captured["ip_location"].fillna("-"), captured["last_modify_ts"].fillna("-"), strict=True))
+    rows = list(
+        zip(
+            captured["comment_id"].fillna("-"),
+            captured["parent_comment_id"].fillna("-"),
+            captured["ip_location"].fillna("-"),
+            captured["last_modify_ts"].fillna("-"),
+            strict=True,
+        )
+    )
     assert rows == [
-        ("zc1", "", "广东", "1796034900000"), ("zc2", "zc1", "美国", "1796034900000"),
+        ("zc1", "", "广东", "1796034900000"),
+        ("zc2", "zc1", "美国", "1796034900000"),
         ("zc3", "zc2", "广东", "1796034900000"),
-        ("zc1", "", "广东", "1796038500000"), ("zc2", "zc1", "美国", "1796038500000"),
-        ("zc4", "", "日本", "1796034900000"), ("-", "-", "-", "-"),
+        ("zc1", "", "广东", "1796038500000"),
+        ("zc2", "zc1", "美国", "1796038500000"),
+        ("zc4", "", "日本", "1796034900000"),
+        ("-", "-", "-", "-"),
     ]
     assert captured["source_line_number"].tolist() == [1, 1, 1, 2, 2, 3, 4]
     assert captured.iloc[1]["user_id"] == "u-zs-1" and captured.iloc[5]["pictures"] == "http://img/zc4.jpg"
     assert captured.iloc[6]["load_error"] == "unsupported capture: source_platform 'xiaohongshu-user'"
     four_cat = comments[comments["source_file"].str.startswith("4cat/")]
     assert four_cat[["comment_id", "parent_comment_id", "note_id"]].values.tolist() == [
-        ["zc5", "", "z5"], ["zc6", "zc5", "z5"]]
+        ["zc5", "", "z5"],
+        ["zc6", "zc5", "z5"],
+    ]
 
 
 def test_sqlite_excel_and_mongo_stores_read_like_the_files():
@@ -220,7 +282,10 @@ def test_sqlite_excel_and_mongo_stores_read_like_the_files():
     assert pd.isna(notes.loc["s1", "share_count"]) and notes.loc["s1", "time"] == "1795132800000"
     assert notes.loc["s2", "image_list"] == "" and pd.isna(notes.loc["s2", "liked_count"])
     assert comments.loc["sc2", ["sub_comment_count", "parent_comment_id", "pictures"]].tolist() == [
-        "0", "sc1", "http://img/sc2.jpg"]
+        "0",
+        "sc1",
+        "http://img/sc2.jpg",
+    ]
     assert pd.isna(comments.loc["sc2", "like_count"])
     # Excel: Python list str(), numbers as cells.
     assert notes.loc["x1", "source_format"] == "xlsx" and notes.loc["x1", "source_line_number"] == 2
@@ -228,8 +293,11 @@ def test_sqlite_excel_and_mongo_stores_read_like_the_files():
     assert notes.loc["x1", "time"] == "1795132800000" and notes.loc["x1", "ip_location"] == "美国"
     assert comments.loc["xc1", ["parent_comment_id", "sub_comment_count"]].tolist() == ["0", "1"]
     # mongoexport: JSON lines with extended JSON, and --jsonArray.
-    assert notes.loc["m1", ["source_format", "time", "schema_era"]].tolist() == ["mongoexport", "1795132800000",
-                                                                                "2026"]
+    assert notes.loc["m1", ["source_format", "time", "schema_era"]].tolist() == [
+        "mongoexport",
+        "1795132800000",
+        "2026",
+    ]
     assert comments.loc[["mc1", "mc2"], "parent_comment_id"].tolist() == ["", "mc1"]
 
 
@@ -258,7 +326,9 @@ def test_truncated_json_array_keeps_complete_records():
 def test_gbk_and_gb18030_csvs_are_decoded():
     comments = read_exports(STORES, "comments").to_pandas().set_index("comment_id")
     assert comments.loc["g1", "content"] == "我们欢迎你们来小红书，这里的人都很热情"
-    assert comments.loc["g1", "ip_location"] == "广东" and comments.loc["g2", "content"] == "谢谢大家 thank you"
+    assert (
+        comments.loc["g1", "ip_location"] == "广东" and comments.loc["g2", "content"] == "谢谢大家 thank you"
+    )
     assert comments.loc["g3", "content"] == "𠮷野家的牛肉饭也很好吃，下次一起去吧😂"  # outside GBK: GB18030
 
 
@@ -269,7 +339,9 @@ def test_broken_stores_cost_one_row_each(tmp_path):
     (tmp_path / "xhs_comments.json").write_text('[{"comment_id": "ok1", "note_id": "n1"}]')
     comments = read_exports(tmp_path, "comments").to_pandas()
     errors = dict(zip(comments["source_file"], comments["load_error"].fillna(""), strict=True))
-    assert errors["database/sqlite_tables.db"] == "unreadable file: sqlite store without table xhs_note_comment"
+    assert (
+        errors["database/sqlite_tables.db"] == "unreadable file: sqlite store without table xhs_note_comment"
+    )
     assert errors["xhs_search_20261130_101500.xlsx"].startswith("unreadable file: not an xlsx workbook")
     assert errors["xhs_comments.json"] == ""
     assert all("\n" not in error for error in errors.values())

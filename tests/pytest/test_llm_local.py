@@ -23,8 +23,12 @@ import pytest
 from rednote_affect.classifiers.base import ClassificationItem, load_codebook
 from rednote_affect.classifiers.llm_backend import LLMClassifier
 
-pytestmark = [pytest.mark.llm, pytest.mark.skipif(os.environ.get("REDNOTE_LLM_TEST") != "1",
-                                                  reason="opt-in: make test-llm (REDNOTE_LLM_TEST=1)")]
+pytestmark = [
+    pytest.mark.llm,
+    pytest.mark.skipif(
+        os.environ.get("REDNOTE_LLM_TEST") != "1", reason="opt-in: make test-llm (REDNOTE_LLM_TEST=1)"
+    ),
+]
 REPO = Path(__file__).resolve().parents[2]
 COMMENTS = 20
 SERVER_START_SECONDS = 180
@@ -34,8 +38,10 @@ MODEL_ALIAS = "gemma-3-270m-q4_k_m"
 def gold_test_items(count: int) -> tuple[list[ClassificationItem], dict[str, tuple[str, str]]]:
     """The first `count` gold test comments in file order, with their post (title and description) as context."""
     with (REPO / "seeds" / "gold" / "gold_post_labels.csv").open(encoding="utf-8") as handle:
-        posts = {row["note_id"]: " ".join(filter(None, (row["title"], row["description"])))
-                 for row in csv.DictReader(handle)}
+        posts = {
+            row["note_id"]: " ".join(filter(None, (row["title"], row["description"])))
+            for row in csv.DictReader(handle)
+        }
     with (REPO / "seeds" / "gold" / "gold_comment_labels.csv").open(encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle) if row["split"] == "test"][:count]
     items = [ClassificationItem(row["comment_id"], row["content"], posts.get(row["note_id"])) for row in rows]
@@ -58,9 +64,26 @@ def llama_server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", MODEL_ALIAS,
-             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2)],
-            stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(model_path),
+                "--model_alias",
+                MODEL_ALIAS,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+                "--n_threads",
+                str(os.cpu_count() or 2),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
@@ -83,18 +106,32 @@ def llama_server(tmp_path_factory):
 def test_llm_backend_on_a_real_llama_cpp_server(llama_server, caplog) -> None:
     codebook = load_codebook()
     items, gold = gold_test_items(COMMENTS)
-    classifier = LLMClassifier(base_url=llama_server, model=MODEL_ALIAS, api_key_env=None, max_concurrency=1,
-                               timeout_seconds=300, max_retries=1, response_format="json_object_schema")
+    classifier = LLMClassifier(
+        base_url=llama_server,
+        model=MODEL_ALIAS,
+        api_key_env=None,
+        max_concurrency=1,
+        timeout_seconds=300,
+        max_retries=1,
+        response_format="json_object_schema",
+    )
     caplog.set_level(logging.INFO, logger="rednote_affect.classifiers.llm_backend")
     started = time.monotonic()
     results = classifier.classify(items)
     seconds = time.monotonic() - started
     retries = sum("asking again" in record.getMessage() for record in caplog.records)
-    valid = [r for r in results if r.status == "ok" and r.emotion in codebook.emotions
-             and r.stance in codebook.stances]
+    valid = [
+        r
+        for r in results
+        if r.status == "ok" and r.emotion in codebook.emotions and r.stance in codebook.stances
+    ]
     summary = {
-        "model": MODEL_ALIAS, "response_format": classifier.response_format, "comments": len(items),
-        "seconds": round(seconds, 1), "valid": len(valid), "corrective_retries": retries,
+        "model": MODEL_ALIAS,
+        "response_format": classifier.response_format,
+        "comments": len(items),
+        "seconds": round(seconds, 1),
+        "valid": len(valid),
+        "corrective_retries": retries,
         "errors": sorted({r.error for r in results if r.error}),
         "emotion_agreement": sum(r.emotion == gold[r.key][0] for r in results) / len(results),
         "stance_agreement": sum(r.stance == gold[r.key][1] for r in results) / len(results),
@@ -109,7 +146,12 @@ def test_llm_backend_on_a_real_llama_cpp_server(llama_server, caplog) -> None:
 def test_llama_cpp_python_refuses_openais_json_schema_form(llama_server) -> None:
     """Why the run above uses json_object_schema: this server answers OpenAI's form with HTTP 500 (0.3.36), not with JSON."""
     items, _ = gold_test_items(1)
-    classifier = LLMClassifier(base_url=llama_server, model=MODEL_ALIAS, api_key_env=None, max_retries=0,
-                               response_format="json_schema")
+    classifier = LLMClassifier(
+        base_url=llama_server,
+        model=MODEL_ALIAS,
+        api_key_env=None,
+        max_retries=0,
+        response_format="json_schema",
+    )
     result = classifier.classify(items)[0]
     assert result.status == "unclassified" and result.error.startswith("http 500"), result

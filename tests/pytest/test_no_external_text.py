@@ -31,8 +31,9 @@ def test_no_tracked_file_contains_external_text(repo, tmp_path) -> None:
     patterns = tmp_path / "patterns.txt"
     texts = sorted({text for text in external_texts(external) if len(text) >= MIN_LENGTH})
     patterns.write_text("\n".join(texts) + "\n", encoding="utf-8")
-    found = subprocess.run(["git", "grep", "-l", "-F", "-f", str(patterns), "--", "."], cwd=repo,
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["git", "grep", "-l", "-F", "-f", str(patterns), "--", "."], cwd=repo, capture_output=True, text=True
+    )
     assert found.returncode in (0, 1), found.stderr
     assert found.stdout == "", f"tracked files contain external corpus text: {found.stdout.split()[:5]}"
 
@@ -51,6 +52,10 @@ def test_the_check_finds_a_planted_line(repo, tmp_path) -> None:
     subprocess.run(["git", "add", "seed.csv"], cwd=scratch, check=True)
     patterns = tmp_path / "patterns.txt"
     patterns.write_text("\n".join(texts) + "\n", encoding="utf-8")
-    found = subprocess.run(["git", "grep", "-l", "-F", "-f", str(patterns), "--", "."], cwd=scratch,
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["git", "grep", "-l", "-F", "-f", str(patterns), "--", "."],
+        cwd=scratch,
+        capture_output=True,
+        text=True,
+    )
     assert found.stdout.split() == ["seed.csv"]

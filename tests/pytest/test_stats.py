@@ -299,12 +299,14 @@ def test_association_on_the_dbt_unit_test_fixture():
     from scipy.stats import chi2_contingency
     from scipy.stats.contingency import association
 
-    counts = pd.DataFrame({
-        "theme": ["politics"] * 4,
-        "emotion": ["anger", "anger", "joy", "joy"],
-        "stance": ["pro_china", "pro_foreign", "pro_china", "pro_foreign"],
-        "comment_count": [2, 1, 2, 0],
-    })
+    counts = pd.DataFrame(
+        {
+            "theme": ["politics"] * 4,
+            "emotion": ["anger", "anger", "joy", "joy"],
+            "stance": ["pro_china", "pro_foreign", "pro_china", "pro_foreign"],
+            "comment_count": [2, 1, 2, 0],
+        }
+    )
     result = emotion_stance_association(counts)
     table = np.array([[2, 1], [2, 0]])
     statistic, p_value, dof, expected = chi2_contingency(table, correction=False)

