@@ -6,7 +6,7 @@ from rednote_affect.stats import emotion_stance_association
 def model(dbt, session):
     dbt.config(materialized="table")
     counts = (
-        dbt.ref("fct_emotion_by_theme_stance")
+        dbt.ref("int_emotion_cells_counted")
         .filter("identity = 'all'")
         .select("theme, emotion, stance, comment_count")
         .df()

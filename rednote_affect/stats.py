@@ -1,17 +1,14 @@
-"""Statistics behind the marts and the report: Wilson intervals, divergence, entropy, emotion × stance association.
+"""The emotion × stance chi-square test per theme (int_emotion_stance_association_tested).
 
-Everything here is plain numpy/pandas/scipy and is the reference the SQL marts are tested against.
+The marts' other statistics (Wilson bounds, JS divergence, entropy) exist only in SQL; the pytest suite checks
+them against statsmodels and scipy on a built warehouse.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 from scipy import stats as scipy_stats
-
-# Two-sided 95 % normal quantile, the default for every interval in the warehouse.
-Z_95 = 1.959963984540054
 
 # A chi-square test is flagged as unreliable when more than this share of expected counts is below 5
 # (Cochran's rule of thumb).
@@ -33,87 +30,6 @@ ASSOCIATION_COLUMNS = [
     "low_expected_share",
     "is_low_expected",
 ]
-
-
-def wilson_interval(
-    successes: ArrayLike, total: ArrayLike, z: float = Z_95
-) -> tuple[np.ndarray | float, np.ndarray | float]:
-    """Wilson score interval for a binomial proportion successes/total, vectorised over arrays.
-
-    Returns (lower, upper); where total is 0 both are nan. Scalars in give floats out.
-    """
-    successes_array = np.asarray(successes, dtype=float)
-    total_array = np.asarray(total, dtype=float)
-    if np.any(successes_array < 0) or np.any(successes_array > total_array):
-        raise ValueError("wilson_interval needs 0 <= successes <= total")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        proportion = successes_array / total_array
-        z_squared = z * z
-        denominator = 1.0 + z_squared / total_array
-        center = (proportion + z_squared / (2.0 * total_array)) / denominator
-        half_width = (
-            z
-            * np.sqrt(proportion * (1.0 - proportion) / total_array + z_squared / (4.0 * total_array**2))
-            / denominator
-        )
-        lower = np.clip(center - half_width, 0.0, 1.0)
-        upper = np.clip(center + half_width, 0.0, 1.0)
-    # The bounds are exactly 0 at 0 successes and exactly 1 at total successes; rounding would give 1 - 1e-16.
-    lower = np.where(successes_array == 0, 0.0, lower)
-    upper = np.where(successes_array == total_array, 1.0, upper)
-    empty = total_array == 0
-    lower = np.where(empty, np.nan, lower)
-    upper = np.where(empty, np.nan, upper)
-    if lower.ndim == 0:
-        return float(lower), float(upper)
-    return lower, upper
-
-
-def _as_distribution(counts: ArrayLike, name: str) -> np.ndarray | None:
-    """Counts or probabilities -> probabilities; None when they sum to 0."""
-    values = np.asarray(counts, dtype=float)
-    if values.ndim != 1:
-        raise ValueError(f"{name} must be a 1-d vector")
-    if np.any(values < 0) or np.any(~np.isfinite(values)):
-        raise ValueError(f"{name} must be finite and non-negative")
-    total = values.sum()
-    return values / total if total > 0 else None
-
-
-def _entropy(probabilities: np.ndarray, base: float) -> float:
-    positive = probabilities[probabilities > 0]  # 0 * log 0 = 0
-    return float(-(positive * np.log(positive)).sum() / np.log(base))
-
-
-def js_divergence(p: ArrayLike, q: ArrayLike, base: float = 2) -> float:
-    """Jensen–Shannon divergence of two count or probability vectors (each normalised first).
-
-    Equals scipy.spatial.distance.jensenshannon(p, q, base) ** 2. In base 2 it lies in [0, 1].
-    nan when either vector sums to 0 (there is no distribution to compare).
-    """
-    p_distribution = _as_distribution(p, "p")
-    q_distribution = _as_distribution(q, "q")
-    if len(np.asarray(p)) != len(np.asarray(q)):
-        raise ValueError("p and q must have the same length")
-    if p_distribution is None or q_distribution is None:
-        return float("nan")
-    mixture = (p_distribution + q_distribution) / 2.0
-    divergence = (
-        _entropy(mixture, base) - (_entropy(p_distribution, base) + _entropy(q_distribution, base)) / 2.0
-    )
-    return max(divergence, 0.0)  # rounding can leave -1e-17 for identical vectors
-
-
-def normalized_entropy(counts: ArrayLike) -> float:
-    """Shannon entropy of the counts divided by log(K), K = number of categories including zero ones.
-
-    1 for a uniform distribution, 0 when everything falls in one category; nan for a zero total or K < 2.
-    """
-    distribution = _as_distribution(counts, "counts")
-    category_count = len(np.asarray(counts))
-    if distribution is None or category_count < 2:
-        return float("nan")
-    return _entropy(distribution, np.e) / float(np.log(category_count))
 
 
 def _empty_association() -> pd.DataFrame:

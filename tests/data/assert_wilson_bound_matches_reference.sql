@@ -1,5 +1,5 @@
--- The wilson_bound macro against reference values (rednote_affect.stats.wilson_interval, which the pytest suite
--- checks by hand and against the closed form): k successes of n, 95%.
+-- The wilson_bound macro against reference values (statsmodels' proportion_confint, method="wilson"): k
+-- successes of n, 95%.
 with
 
 reference as (

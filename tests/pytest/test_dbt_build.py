@@ -272,12 +272,13 @@ def test_missing_raw_dir_fails_at_once_in_one_line(repo, tmp_path):
     assert "START sql" not in result.stdout  # nothing ran
 
 
-def test_sql_statistics_agree_with_the_python_reference(built):
-    """The marts compute Wilson bounds, entropy and JS divergence in SQL; rednote_affect.stats (checked against
-    scipy) is the reference."""
+def test_sql_statistics_agree_with_scipy_and_statsmodels(built):
+    """The marts compute Wilson bounds, entropy and JS divergence in SQL (their one implementation) and the
+    chi-square test in rednote_affect.stats; each is checked here against statsmodels or scipy."""
     import numpy as np
-
-    from rednote_affect.stats import js_divergence, normalized_entropy, wilson_interval
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import chi2_contingency, entropy
+    from statsmodels.stats.proportion import proportion_confint
 
     cells = query(
         built,
@@ -286,22 +287,17 @@ def test_sql_statistics_agree_with_the_python_reference(built):
     )
     assert cells
     for count, total, lower, upper in cells:
-        expected = wilson_interval(int(count), int(total))
+        expected = proportion_confint(int(count), int(total), alpha=0.05, method="wilson")
         assert (lower, upper) == pytest.approx(expected, abs=1e-12)
-    per_theme = query(
-        built,
-        """select theme, list(chinese_count order by emotion), list(foreign_count order by
-        emotion), any_value(js_divergence) from marts.fct_identity_asymmetry group by theme""",
-    )
+    per_theme = query(built, """select theme, list(chinese_count order by emotion), list(foreign_count order by
+        emotion), any_value(js_divergence) from marts.fct_identity_asymmetry group by theme""")
+    assert any(divergence is not None for *_, divergence in per_theme)
     for _theme, chinese, foreign, divergence in per_theme:
-        expected = js_divergence(np.array(chinese, float), np.array(foreign, float))
-        if np.isnan(expected):
-            assert divergence is None or np.isnan(divergence)
+        if sum(chinese) == 0 or sum(foreign) == 0:
+            assert divergence is None
         else:
-            assert divergence == pytest.approx(expected, abs=1e-12)
-    balances = query(
-        built,
-        """select polarization.theme, polarization.emotion_balance,
+            assert divergence == pytest.approx(jensenshannon(chinese, foreign, base=2) ** 2, abs=1e-12)
+    entropies = query(built, """select polarization.theme, polarization.emotion_balance,
         list(coalesce(counts.n, 0) order by emotions.emotion)
         from marts.fct_theme_polarization as polarization
         cross join seeds.codebook_emotions as emotions
@@ -309,11 +305,24 @@ def test_sql_statistics_agree_with_the_python_reference(built):
                    where classification_status = 'ok' group by all) as counts
             on counts.theme = polarization.theme and counts.emotion = emotions.emotion
         where polarization.comment_count > 0
-        group by polarization.theme, polarization.emotion_balance""",
-    )
-    assert balances
-    for _theme, balance, counts in balances:
-        assert balance == pytest.approx(normalized_entropy(np.array(counts, float)), abs=1e-12)
+        group by polarization.theme, polarization.emotion_balance""")
+    assert entropies
+    for _theme, normalized_entropy, counts in entropies:
+        assert normalized_entropy == pytest.approx(entropy(counts) / np.log(len(counts)), abs=1e-12)
+    tables = query(built, """select theme, list(observed_count order by emotion, stance), any_value(chi_square),
+        any_value(p_value), any_value(degrees_of_freedom) from marts.fct_emotion_stance_association
+        group by theme""")
+    tested = 0
+    for _theme, observed, chi_square, p_value, degrees_of_freedom in tables:
+        table = np.array(observed).reshape(-1, 3)  # emotions × the 3 codebook stances
+        table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+        if min(table.shape) < 2:
+            assert chi_square is None
+            continue
+        statistic, expected_p, dof, _ = chi2_contingency(table, correction=False)
+        assert (chi_square, p_value, degrees_of_freedom) == pytest.approx((statistic, expected_p, dof), rel=1e-9)
+        tested += 1
+    assert tested
 
 
 # --- tests/fixtures/crawl_stores: stores, Zeeschuimer / 4CAT captures and the robustness cases ---------------------

@@ -1,4 +1,5 @@
-"""rednote_affect.stats against scipy and hand computations."""
+"""rednote_affect.stats (the chi-square test per theme) against scipy and hand computations; the SQL marts'
+statistics are checked against scipy and statsmodels in test_dbt_build.py."""
 
 from __future__ import annotations
 
@@ -7,115 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency
 from scipy.stats.contingency import association, expected_freq
 
-from rednote_affect.stats import (
-    ASSOCIATION_COLUMNS,
-    emotion_stance_association,
-    js_divergence,
-    normalized_entropy,
-    wilson_interval,
-)
-
-# ---------------------------------------------------------------- Wilson
-
-
-def test_wilson_matches_hand_computed_value():
-    lower, upper = wilson_interval(8, 10)
-    assert isinstance(lower, float)
-    assert lower == pytest.approx(0.4902, abs=5e-5)
-    assert upper == pytest.approx(0.9433, abs=5e-5)
-
-
-def test_wilson_is_vectorised_and_handles_edges():
-    lower, upper = wilson_interval(np.array([0, 8, 10, 0]), np.array([10, 10, 10, 0]))
-    assert lower[0] == 0.0 and upper[0] == pytest.approx(0.2775, abs=5e-5)  # 0 of 10
-    assert lower[1] == pytest.approx(0.4902, abs=5e-5)
-    assert upper[2] == 1.0 and lower[2] == pytest.approx(1 - 0.2775, abs=5e-5)  # symmetric to 0 of 10
-    assert math.isnan(lower[3]) and math.isnan(upper[3])  # total 0
-
-
-def test_wilson_scalar_zero_total_is_nan():
-    lower, upper = wilson_interval(0, 0)
-    assert math.isnan(lower) and math.isnan(upper)
-
-
-def test_wilson_rejects_impossible_counts():
-    with pytest.raises(ValueError):
-        wilson_interval(11, 10)
-    with pytest.raises(ValueError):
-        wilson_interval(-1, 10)
-
-
-def test_wilson_z_changes_width():
-    narrow = wilson_interval(30, 100, z=1.0)
-    wide = wilson_interval(30, 100)
-    assert wide[0] < narrow[0] < 0.3 < narrow[1] < wide[1]
-
-
-def test_wilson_bounds_solve_the_score_equation():
-    """Independently of the closed form: the Wilson bounds are the proportions p where the score statistic
-    |k/n - p| / sqrt(p(1-p)/n) equals z (found here by root search)."""
-    from scipy.optimize import brentq
-    from scipy.stats import norm
-
-    z = norm.ppf(0.975)
-    for successes, total in [(1, 3), (5, 50), (37, 120), (99, 100)]:
-        observed = successes / total
-
-        def score(p, observed=observed, total=total):
-            return abs(observed - p) / np.sqrt(p * (1 - p) / total) - z
-
-        expected_lower = brentq(score, 1e-12, observed)
-        expected_upper = brentq(score, observed, 1 - 1e-12)
-        lower, upper = wilson_interval(successes, total)
-        assert lower == pytest.approx(expected_lower, abs=1e-9)
-        assert upper == pytest.approx(expected_upper, abs=1e-9)
-
-
-# ---------------------------------------------------------------- JS divergence and entropy
-
-
-@pytest.mark.parametrize(
-    ("p", "q"),
-    [
-        ([10, 0, 5, 1], [2, 7, 0, 1]),  # counts with zeros on both sides
-        ([0.5, 0.5, 0.0], [0.0, 0.0, 1.0]),  # disjoint supports -> 1 bit
-        ([1, 2, 3], [2, 4, 6]),  # same distribution, different totals -> 0
-        ([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8], [2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5]),
-    ],
-)
-def test_js_divergence_equals_scipy_squared(p, q):
-    assert js_divergence(p, q) == pytest.approx(jensenshannon(p, q, base=2) ** 2, abs=1e-12)
-
-
-def test_js_divergence_known_values_and_natural_base():
-    assert js_divergence([1, 0], [0, 1]) == pytest.approx(1.0)
-    assert js_divergence([4, 4], [1, 1]) == 0.0
-    assert js_divergence([3, 1], [1, 3], base=math.e) == pytest.approx(
-        jensenshannon([3, 1], [1, 3]) ** 2, abs=1e-12
-    )
-
-
-def test_js_divergence_empty_and_invalid():
-    assert math.isnan(js_divergence([0, 0], [0, 0]))
-    assert math.isnan(js_divergence([0, 0], [1, 2]))
-    with pytest.raises(ValueError):
-        js_divergence([1, 2], [1, 2, 3])
-    with pytest.raises(ValueError):
-        js_divergence([1, -1], [1, 1])
-
-
-def test_normalized_entropy():
-    assert normalized_entropy([5, 5, 5, 5]) == pytest.approx(1.0)
-    assert normalized_entropy([0, 7, 0, 0]) == 0.0
-    # two equal categories out of four: log 2 / log 4 = 0.5 (zeros count towards K)
-    assert normalized_entropy([3, 3, 0, 0]) == pytest.approx(0.5)
-    assert math.isnan(normalized_entropy([0, 0, 0]))
-    assert math.isnan(normalized_entropy([4]))
-
+from rednote_affect.stats import ASSOCIATION_COLUMNS, emotion_stance_association
 
 # ---------------------------------------------------------------- emotion × stance association
 
