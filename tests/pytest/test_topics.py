@@ -1,4 +1,4 @@
-"""Tests of rednote_affect.topics: tokenizer, language centring, BERTopic topics and theme assignment."""
+"""Tests of rednote_affect.topics: tokenizer, language centring and BERTopic topics (fit_post_topics)."""
 
 from __future__ import annotations
 
@@ -16,27 +16,18 @@ import pandas as pd
 import pytest
 
 from rednote_affect import topics
+from rednote_affect.embeddings import normalise_rows
 from rednote_affect.topics import (
-    ASSIGNMENT_COLUMNS,
     OUTLIER_TOPIC_ID,
     TOPIC_COLUMNS,
     JiebaTokenizer,
     centre_by_language,
     cluster_parameters,
-    embed_theme_descriptions,
-    fit_topics,
-    load_stopwords,
-    normalise_rows,
-    theme_accuracy,
-    theme_prototypes,
+    fit_post_topics,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = REPO_ROOT / "seeds"
-NO_OVERRIDES = pd.DataFrame(
-    {"topic_id": pd.Series([], dtype="int64"), "theme": pd.Series([], dtype="object")}
-)
-
 # Hand-written bilingual posts (theme, language, title, desc): 6 per content theme.
 SAMPLE_POSTS = [
     (
@@ -226,29 +217,21 @@ def synthetic_corpus(
     return pd.DataFrame(rows), normalise_rows(np.asarray(vectors)).astype(np.float32)
 
 
-@pytest.fixture(scope="module")
-def themes() -> pd.DataFrame:
-    return pd.read_csv(SEEDS_DIR / "codebook" / "codebook_themes.csv")
+def read_stopwords() -> set[str]:
+    """The stopword seeds, as the dbt model int_notes_topics_modelled reads them."""
+    return {word for name in ("stopwords_zh", "stopwords_en")
+            for word in pd.read_csv(SEEDS_DIR / "lookups" / f"{name}.csv", dtype=str)["word"]}
 
 
 @pytest.fixture(scope="module")
 def stopwords() -> set[str]:
-    return load_stopwords(SEEDS_DIR)
+    return read_stopwords()
 
 
 @pytest.fixture(scope="module")
-def random_theme_embeddings(themes: pd.DataFrame) -> np.ndarray:
-    return normalise_rows(np.random.default_rng(7).normal(size=(len(themes), 384))).astype(np.float32)
-
-
-@pytest.fixture(scope="module")
-def synthetic_result(themes, random_theme_embeddings, stopwords):
+def synthetic_result(stopwords):
     posts, embeddings = synthetic_corpus()
-    return (
-        posts,
-        embeddings,
-        fit_topics(posts, embeddings, themes, random_theme_embeddings, NO_OVERRIDES, stopwords),
-    )
+    return posts, embeddings, fit_post_topics(posts, embeddings, stopwords)
 
 
 @pytest.fixture(scope="module")
@@ -258,16 +241,16 @@ def e5():
 
 
 @pytest.fixture(scope="module")
-def embedded_sample(e5, themes):
+def embedded_sample(e5):
     posts = sample_posts()
-    return posts, e5.passage(posts["text"].tolist()), embed_theme_descriptions(themes, e5.query)
+    return posts, e5.passage(posts["text"].tolist())
 
 
 # ------------------------------------------------------------------------------------------------------------
 # Seeds and tokenizer
 
 
-def test_stopword_seeds_are_loaded_lower_cased_and_cover_both_languages(stopwords):
+def test_stopword_seeds_are_lower_cased_and_cover_both_languages(stopwords):
     for name in ("stopwords_zh.csv", "stopwords_en.csv"):
         with (SEEDS_DIR / "lookups" / name).open(encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -380,19 +363,16 @@ def test_cluster_parameters_scale_with_corpus_size():
 
 
 # ------------------------------------------------------------------------------------------------------------
-# fit_topics on synthetic embeddings
+# fit_post_topics on synthetic embeddings
 
 
-def test_fit_topics_returns_documented_tables(synthetic_result, themes):
+def test_fit_post_topics_returns_documented_tables(synthetic_result):
     posts, embeddings, result = synthetic_result
-    assignments, topics_table = result.assignments, result.topics
-    assert list(assignments.columns) == ASSIGNMENT_COLUMNS
+    assignments, topics_table = result.topic_per_post, result.topics
+    assert list(assignments.columns) == ["note_id", "topic_id"]
     assert list(topics_table.columns) == TOPIC_COLUMNS
     assert assignments["note_id"].tolist() == posts["note_id"].tolist()
     assert assignments["topic_id"].dtype == np.int64
-    assert set(assignments["theme"]) <= set(themes["theme"])
-    assert set(assignments["theme_source"]) <= {"override", "similarity", "below_threshold"}
-    assert np.isfinite(assignments["theme_similarity"]).all()
 
     # the four synthetic clusters are found, with ids 0.. by size
     assert set(topics_table["topic_id"]) == set(assignments["topic_id"])
@@ -405,7 +385,7 @@ def test_fit_topics_returns_documented_tables(synthetic_result, themes):
         assert 1 <= len(row.representative_note_ids) <= 3 and set(row.representative_note_ids) <= members
         assert all(topics.is_chinese_word(word) for word in row.top_words_zh)
         assert not any(topics.is_chinese_word(word) for word in row.top_words_en)
-        assert row.theme in set(themes["theme"]) and isinstance(row.topic_label, str) and row.topic_label
+        assert isinstance(row.topic_label, str) and row.topic_label
     # each cluster's word pair tops its topic
     pairs = {
         frozenset(zip(row.top_words_zh[:1], row.top_words_en[:1], strict=True))
@@ -429,98 +409,34 @@ def test_fit_topics_returns_documented_tables(synthetic_result, themes):
     assert json.loads(json.dumps(lineage)) == lineage
 
 
-def test_overrides_replace_the_theme_of_a_topics_posts(
-    synthetic_result, themes, random_theme_embeddings, stopwords
-):
-    posts, embeddings, baseline = synthetic_result
-    overrides = pd.DataFrame({"topic_id": [1, 99], "theme": ["language_learning", "politics"]})
-    result = fit_topics(posts, embeddings, themes, random_theme_embeddings, overrides, stopwords)
-    in_topic = result.assignments["topic_id"] == 1
-    assert in_topic.any()
-    assert (result.assignments.loc[in_topic, "theme"] == "language_learning").all()
-    assert (result.assignments.loc[in_topic, "theme_source"] == "override").all()
-    assert (result.assignments.loc[~in_topic, "theme_source"] != "override").all()
-    pd.testing.assert_frame_equal(result.assignments[~in_topic], baseline.assignments[~in_topic])
-    assert result.topics.set_index("topic_id").loc[1, "theme"] == "language_learning"
-    assert result.lineage["overrides_applied"] == [1] and result.lineage["overrides_unmatched"] == [99]
-
-
-def test_invalid_overrides_are_rejected(synthetic_result, themes, random_theme_embeddings, stopwords):
-    posts, embeddings, _ = synthetic_result
-    for overrides in (
-        pd.DataFrame({"topic_id": [0], "theme": ["sports"]}),
-        pd.DataFrame({"topic_id": [0, 0], "theme": ["culture", "politics"]}),
-        pd.DataFrame({"topic": [0], "theme": ["culture"]}),
-    ):
-        with pytest.raises(ValueError):
-            fit_topics(posts, embeddings, themes, random_theme_embeddings, overrides, stopwords)
-
-
-def test_posts_below_the_threshold_become_other(synthetic_result, themes, random_theme_embeddings, stopwords):
-    posts, embeddings, baseline = synthetic_result
-    similarity = baseline.assignments["theme_similarity"]
-    threshold = float(similarity.median())
-    result = fit_topics(
-        posts,
-        embeddings,
-        themes,
-        random_theme_embeddings,
-        NO_OVERRIDES,
-        stopwords,
-        theme_similarity_threshold=threshold,
-    )
-    below = result.assignments["theme_similarity"] < threshold
-    assert below.any() and (~below).any()
-    assert (result.assignments.loc[below, "theme"] == "other").all()
-    assert (result.assignments.loc[below, "theme_source"] == "below_threshold").all()
-    assert (result.assignments.loc[~below, "theme"] != "other").all()
-    assert (result.assignments.loc[~below, "theme_source"] == "similarity").all()
-    everything_other = fit_topics(
-        posts,
-        embeddings,
-        themes,
-        random_theme_embeddings,
-        NO_OVERRIDES,
-        stopwords,
-        theme_similarity_threshold=1.01,
-    )
-    assert (everything_other.assignments["theme"] == "other").all()
-
-
-def test_small_inputs_fall_back_to_one_topic(themes, random_theme_embeddings, stopwords):
+def test_small_inputs_fall_back_to_one_topic(stopwords):
     posts, embeddings = synthetic_corpus(n_posts=6)
-    result = fit_topics(posts, embeddings, themes, random_theme_embeddings, NO_OVERRIDES, stopwords)
+    result = fit_post_topics(posts, embeddings, stopwords)
     assert result.lineage["method"] == "single_topic"
-    assert result.assignments["topic_id"].tolist() == [0] * 6
+    assert result.topic_per_post["topic_id"].tolist() == [0] * 6
     assert result.topics["topic_id"].tolist() == [0] and result.topics["post_count"].tolist() == [6]
-    assert set(result.assignments["theme"]) <= set(themes["theme"])
 
-    one = fit_topics(posts.iloc[:1], embeddings[:1], themes, random_theme_embeddings, NO_OVERRIDES, stopwords)
-    assert len(one.assignments) == 1 and one.topics["post_count"].tolist() == [1]
+    one = fit_post_topics(posts.iloc[:1], embeddings[:1], stopwords)
+    assert len(one.topic_per_post) == 1 and one.topics["post_count"].tolist() == [1]
 
-    empty = fit_topics(
-        posts.iloc[:0], embeddings[:0], themes, random_theme_embeddings, NO_OVERRIDES, stopwords
-    )
-    assert empty.assignments.empty and list(empty.assignments.columns) == ASSIGNMENT_COLUMNS
+    empty = fit_post_topics(posts.iloc[:0], embeddings[:0], stopwords)
+    assert empty.topic_per_post.empty and empty.lineage["method"] == "empty"
     assert empty.topics.empty and list(empty.topics.columns) == TOPIC_COLUMNS
 
 
-def test_posts_without_any_word_still_fit(themes, random_theme_embeddings, stopwords):
+def test_posts_without_any_word_still_fit(stopwords):
     posts, embeddings = synthetic_corpus(n_posts=20)
     posts["text"] = ["😀😀 [笑哭R] 哈哈哈"] * 20  # nothing survives the tokenizer
-    result = fit_topics(posts, embeddings, themes, random_theme_embeddings, NO_OVERRIDES, stopwords)
-    assert len(result.assignments) == 20
+    result = fit_post_topics(posts, embeddings, stopwords)
+    assert len(result.topic_per_post) == 20
     assert all(words == [] for words in result.topics["top_words_zh"])
     assert all(words == [] for words in result.topics["top_words_en"])
 
 
-def test_inputs_are_validated(synthetic_result, themes, random_theme_embeddings, stopwords):
+def test_inputs_are_validated(synthetic_result, stopwords):
     posts, embeddings, _ = synthetic_result
-    with pytest.raises(ValueError, match="shape"):
-        fit_topics(posts, embeddings[:-1], themes, random_theme_embeddings, NO_OVERRIDES, stopwords)
-    duplicated = posts.assign(note_id=["same"] * len(posts))
-    with pytest.raises(ValueError, match="duplicate"):
-        fit_topics(duplicated, embeddings, themes, random_theme_embeddings, NO_OVERRIDES, stopwords)
+    with pytest.raises(ValueError, match="embeddings"):
+        fit_post_topics(posts, embeddings[:-1], stopwords)
 
 
 def test_bertopic_never_embeds_documents(stopwords):
@@ -536,28 +452,28 @@ SUBPROCESS_SCRIPT = textwrap.dedent(
     """
     import pickle, sys
     import pandas as pd
-    from rednote_affect.topics import fit_topics, load_stopwords
+    from rednote_affect.topics import fit_post_topics
     with open(sys.argv[1], "rb") as handle:
-        posts, embeddings, themes, theme_embeddings, overrides = pickle.load(handle)
-    result = fit_topics(posts, embeddings, themes, theme_embeddings, overrides, load_stopwords(), seed=42)
+        posts, embeddings, stopwords = pickle.load(handle)
+    result = fit_post_topics(posts, embeddings, stopwords, seed=42)
     with open(sys.argv[2], "wb") as handle:
-        pickle.dump((result.assignments, result.topics, result.lineage), handle)
+        pickle.dump((result.topic_per_post, result.topics, result.lineage), handle)
     """
 )
 
 
 def test_same_input_and_seed_give_identical_tables_in_process_and_across_processes(
-    tmp_path, themes, random_theme_embeddings, stopwords
+    tmp_path, stopwords
 ):
     # Noisier than synthetic_result so that HDBSCAN has real decisions (and outliers) to make.
     posts, embeddings = synthetic_corpus(n_posts=60, n_clusters=5, seed=11)
     noisy = normalise_rows(embeddings + 0.05 * np.random.default_rng(5).normal(size=embeddings.shape)).astype(
         np.float32
     )
-    arguments = (posts, noisy, themes, random_theme_embeddings, NO_OVERRIDES)
-    first = fit_topics(*arguments, stopwords, seed=42)
-    second = fit_topics(*arguments, stopwords, seed=42)
-    pd.testing.assert_frame_equal(first.assignments, second.assignments)
+    arguments = (posts, noisy, stopwords)
+    first = fit_post_topics(*arguments, seed=42)
+    second = fit_post_topics(*arguments, seed=42)
+    pd.testing.assert_frame_equal(first.topic_per_post, second.topic_per_post)
     pd.testing.assert_frame_equal(first.topics, second.topics)
 
     inputs, outputs = tmp_path / "inputs.pickle", tmp_path / "outputs.pickle"
@@ -573,79 +489,15 @@ def test_same_input_and_seed_give_identical_tables_in_process_and_across_process
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assignments, topics_table, lineage = pickle.loads(outputs.read_bytes())
-    pd.testing.assert_frame_equal(assignments, first.assignments)
+    pd.testing.assert_frame_equal(assignments, first.topic_per_post)
     pd.testing.assert_frame_equal(topics_table, first.topics)
     assert lineage == first.lineage
 
 
-# ------------------------------------------------------------------------------------------------------------
-# Themes
-
-
-def test_theme_accuracy_counts_matching_gold_posts():
-    assignments = pd.DataFrame({"note_id": ["a", "b", "c"], "theme": ["culture", "politics", "other"]})
-    gold = pd.DataFrame(
-        {"note_id": ["a", "b", "c", "missing"], "theme": ["culture", "culture", "other", "culture"]}
-    )
-    assert theme_accuracy(assignments, gold) == pytest.approx(2 / 3)
-    assert np.isnan(theme_accuracy(assignments, gold.iloc[3:]))
-
-
-def test_labelled_posts_pull_prototypes_towards_their_mean(themes, random_theme_embeddings):
-    posts, embeddings = synthetic_corpus()
-    centred = centre_by_language(embeddings, posts["language"]).astype(np.float64)
-    labelled = pd.DataFrame({"note_id": ["s000", "s004", "s008", "not-a-post"], "theme": ["culture"] * 4})
-    names, plain, plain_counts = theme_prototypes(themes, random_theme_embeddings, centred, posts["note_id"])
-    _, blended, counts = theme_prototypes(
-        themes, random_theme_embeddings, centred, posts["note_id"], labelled
-    )
-    assert "other" not in names and len(names) == len(themes) - 1
-    assert counts["culture"] == 3 and plain_counts["culture"] == 0 and counts["politics"] == 0
-    labelled_mean = normalise_rows(centred[[0, 4, 8]].mean(axis=0, keepdims=True))[0]
-    culture = names.index("culture")
-    assert blended[culture] @ labelled_mean > plain[culture] @ labelled_mean + 0.3
-    np.testing.assert_allclose(blended[names.index("politics")], plain[names.index("politics")])
-    np.testing.assert_allclose(np.linalg.norm(blended, axis=1), 1.0)
-    with pytest.raises(ValueError, match="not in the codebook"):
-        theme_prototypes(
-            themes, random_theme_embeddings, centred, posts["note_id"], labelled.assign(theme="sports")
-        )
-
-
 @pytest.mark.slow
-def test_theme_embeddings_average_english_and_chinese_descriptions(e5, themes):
-    theme_embeddings = embed_theme_descriptions(themes, e5.query)
-    assert theme_embeddings.shape == (len(themes), 384) and theme_embeddings.dtype == np.float32
-    english, chinese = (
-        e5.query(themes["description_en"].tolist()),
-        e5.query(themes["description_zh"].tolist()),
-    )
-    np.testing.assert_allclose(theme_embeddings, normalise_rows(english + chinese), atol=1e-5)
-
-
-@pytest.mark.slow
-def test_real_embeddings_give_the_right_theme_to_most_sample_posts(embedded_sample, themes, stopwords):
-    posts, embeddings, theme_embeddings = embedded_sample
-    gold = posts[["note_id", "gold_theme"]].rename(columns={"gold_theme": "theme"})
-    result = fit_topics(posts, embeddings, themes, theme_embeddings, NO_OVERRIDES, stopwords)
-    assert theme_accuracy(result.assignments, gold) >= 0.8  # measured 0.92 (zero-shot)
-    assert result.lineage["n_topics"] >= 3
-    # few-shot: labelled TRAIN posts (two per theme) must not make the other posts worse
-    train = gold.groupby("theme").head(2)
-    held_out = gold[~gold["note_id"].isin(train["note_id"])]
-    few_shot = fit_topics(
-        posts, embeddings, themes, theme_embeddings, NO_OVERRIDES, stopwords, labelled_posts=train
-    )
-    assert (
-        theme_accuracy(few_shot.assignments, held_out) >= theme_accuracy(result.assignments, held_out) - 0.05
-    )
-    assert few_shot.lineage["theme_prototypes"]["labelled_posts_per_theme"]["culture"] == 2
-
-
-@pytest.mark.slow
-def test_real_embeddings_topics_have_bilingual_top_words(embedded_sample, themes, stopwords):
-    posts, embeddings, theme_embeddings = embedded_sample
-    result = fit_topics(posts, embeddings, themes, theme_embeddings, NO_OVERRIDES, stopwords)
+def test_real_embeddings_topics_have_bilingual_top_words(embedded_sample, stopwords):
+    posts, embeddings = embedded_sample
+    result = fit_post_topics(posts, embeddings, stopwords)
     all_zh = {word for words in result.topics["top_words_zh"] for word in words}
     all_en = {word for words in result.topics["top_words_en"] for word in words}
     assert all_zh and all_en
