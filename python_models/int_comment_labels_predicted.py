@@ -41,7 +41,8 @@ def model(dbt, session):
     )
     return label_comments(
         # Only the inputs this classifier version has not settled, and their stored rows.
-        pending_inputs(session, items, str(dbt.this) if dbt.is_incremental else None),
+        pending_inputs(session, items, str(dbt.this) if dbt.is_incremental else None,
+                       dbt.config.get("current_label_order")),
         config,
         training_rows,
         # Only the vectors of the texts being labelled (and the training rows when the heads are refitted).

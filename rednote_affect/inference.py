@@ -210,13 +210,12 @@ def classify_new_comments(
 ) -> pa.Table:
     """Labels for the (comment, post) inputs that the configured classifier has not labelled yet.
 
-    items: classification_input_key, content, post_text. stored: the incremental model's current rows (or None).
-    Each input is classified once per (backend, model, version). An input already labelled by this version but not
-    the one currently selected (the gold seed was reverted, say) is re-selected without inference. Inputs whose
-    stored label is `unclassified` are tried again. Returns only new or re-selected rows.
-
-    A caller may pass only the pending inputs (`pending_inputs`) and their stored rows; `labelled_keys` are then the
-    classification keys this version has labelled in the whole table, so that finished cache shards are pruned.
+    items: classification_input_key, content, post_text: the pending inputs, those whose current label is not an
+    ok label of this classifier version (`pending_inputs` decides, in SQL). stored: their stored rows (or None).
+    Each input is classified once per (backend, model, version): an input this version has labelled ok before (the
+    gold seed was reverted, say) is re-selected without inference; inputs whose stored label is `unclassified` are
+    tried again. Returns only new or re-selected rows. `labelled_keys` are the classification keys this version
+    has labelled ok in the whole table, so that finished cache shards are pruned.
     """
     now = _utc_now()
     backend, model_id, version = classifier.backend, classifier.model_id, classifier.version
@@ -230,27 +229,9 @@ def classify_new_comments(
         (stored_frame["classifier_backend"] == backend) & (stored_frame["classifier_model"] == model_id)
     ]
     this_version = mine[mine["classifier_version"] == version].set_index("classification_input_key")
-    # The selected label of an input is its most recently selected row, whichever classifier made it.
-    latest = (
-        stored_frame.sort_values(["selected_at", "classification_key"])
-        .drop_duplicates("classification_input_key", keep="last")
-        .set_index("classification_input_key")
-    )
-    latest_configuration = (
-        latest["classifier_backend"]
-        + "\x1f"
-        + latest["classifier_model"]
-        + "\x1f"
-        + latest["classifier_version"]
-    )
     labelled_ok = this_version[this_version["classification_status"] == "ok"]
     is_labelled = frame["classification_input_key"].isin(labelled_ok.index)
-    is_selected = (
-        frame["classification_input_key"]
-        .map(latest_configuration)
-        .eq(f"{backend}\x1f{model_id}\x1f{version}")
-    )
-    reselect_keys = frame.loc[is_labelled & ~is_selected, "classification_input_key"]
+    reselect_keys = frame.loc[is_labelled, "classification_input_key"]
     todo = frame[~is_labelled]
 
     reselected = labelled_ok.loc[reselect_keys].reset_index()
@@ -392,30 +373,31 @@ class EmbeddingLookup:
 
 
 PENDING_INPUTS_SQL = """
-with latest as (
+with current_labels as (
     select
         classification_input_key,
         classifier_backend = $backend and classifier_model = $model and classifier_version = $version
             and classification_status = 'ok' as is_settled
     from {table}
-    qualify row_number() over (
-        partition by classification_input_key order by selected_at desc, classification_key desc) = 1
+    qualify row_number() over (partition by classification_input_key order by {current_label_order}) = 1
 )
-select classification_input_key from latest where is_settled
+select classification_input_key from current_labels where is_settled
 """
 
 
-def pending_inputs(session, items, stored_table: str | None):
-    """A loader for `label_comments`: (backend, model, version) -> (the inputs whose selected label is not an ok
+def pending_inputs(session, items, stored_table: str | None, current_label_order: str):
+    """A loader for `label_comments`: (backend, model, version) -> (the inputs whose current label is not an ok
     label of that classifier version, the stored rows of those inputs, the keys that version labelled ok).
 
-    DuckDB does the anti-join, so a rebuild reads only what changed instead of every input and stored label."""
+    current_label_order is the dbt var of that name, the rule int_comment_labels_selected applies too. DuckDB does
+    the anti-join, so a rebuild reads only what changed instead of every input and stored label."""
 
     def load(backend: str, model_id: str, version: str):
         if stored_table is None:
             return items.to_arrow_table(), None, set()
         parameters = {"backend": backend, "model": model_id, "version": version}
-        settled = session.sql(PENDING_INPUTS_SQL.format(table=stored_table), params=parameters)
+        settled = session.sql(PENDING_INPUTS_SQL.format(table=stored_table, current_label_order=current_label_order),
+                              params=parameters)
         pending = items.join(settled, "classification_input_key", how="anti").to_arrow_table()
         wanted = session.from_arrow(
             pending.select(["classification_input_key"]).rename_columns(["wanted_key"])

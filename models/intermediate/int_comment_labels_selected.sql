@@ -1,5 +1,6 @@
--- The label of each classifier input: its most recently selected row in the label cache, i.e. the labels of the
--- classifier the last build was configured with.
+-- The label of each classifier input: its most recently selected row in the label cache (the var
+-- current_label_order, which int_comment_labels_predicted reads too), i.e. the labels of the classifier the
+-- last build was configured with.
 with
 
 labels as (
@@ -25,10 +26,7 @@ final as (
         classified_at,
         selected_at
     from labels
-    qualify row_number() over (
-        partition by classification_input_key
-        order by selected_at desc, classification_key desc
-    ) = 1
+    qualify row_number() over (partition by classification_input_key order by {{ var('current_label_order') }}) = 1
 
 )
 

@@ -1,10 +1,12 @@
 """Incremental, cached, resumable inference: embeddings and labels."""
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
+import yaml
 
 from rednote_affect.classifiers.base import ClassificationResult, load_codebook
 from rednote_affect.classifiers.heads import HeadsClassifier, TrainingData
@@ -115,6 +117,27 @@ def items_table(texts):
     )
 
 
+CURRENT_LABEL_ORDER = yaml.safe_load((Path(__file__).parents[2] / "dbt_project.yml").read_text())["vars"][
+    "current_label_order"]
+
+
+def label_pending(items, stored, classifier, cache_dir):
+    """What the dbt model does: pending_inputs (in DuckDB) picks the inputs to label, classify_new_comments labels."""
+    import duckdb
+
+    from rednote_affect.inference import pending_inputs
+
+    session = duckdb.connect()
+    table = None
+    if stored is not None:
+        session.register("stored_arrow", stored)
+        session.execute("create table labels as select * from stored_arrow")
+        table = "labels"
+    pending, pending_stored, labelled = pending_inputs(session, session.from_arrow(items), table, CURRENT_LABEL_ORDER)(
+        classifier.backend, classifier.model_id, classifier.version)
+    return classify_new_comments(pending, pending_stored, classifier, cache_dir=cache_dir, labelled_keys=labelled)
+
+
 def merge(stored, new):
     """What dbt's incremental merge on classification_key does."""
     if stored is None:
@@ -128,36 +151,31 @@ def merge(stored, new):
 
 def test_each_input_is_classified_once_and_failures_are_retried(tmp_path):
     classifier = CountingClassifier(fail={"b"})
-    first = classify_new_comments(items_table(["a", "b"]), None, classifier, cache_dir=tmp_path)
-    statuses = dict(
-        zip(
-            first["classification_input_key"].to_pylist(),
-            first["classification_status"].to_pylist(),
-            strict=True,
-        )
-    )
+    first = label_pending(items_table(["a", "b"]), None, classifier, tmp_path)
+    statuses = dict(zip(first["classification_input_key"].to_pylist(), first["classification_status"].to_pylist(),
+                        strict=True))
     assert statuses == {text_hash("a"): "ok", text_hash("b"): "unclassified"}
     assert first.filter(pa.compute.equal(first["classification_status"], "unclassified"))[
         "emotion"
     ].to_pylist() == ["unclassified"]
     stored = first
     classifier = CountingClassifier()  # the endpoint recovered
-    second = classify_new_comments(items_table(["a", "b", "c"]), stored, classifier, cache_dir=tmp_path)
+    second = label_pending(items_table(["a", "b", "c"]), stored, classifier, tmp_path)
     assert sorted(classifier.seen) == ["b", "c"]  # a is cached; b is retried, not resumed from the shard
     stored = merge(stored, second)
     assert stored.num_rows == 3 and set(stored["classification_status"].to_pylist()) == {"ok"}
     classifier = CountingClassifier()
-    third = classify_new_comments(items_table(["a", "b", "c"]), stored, classifier, cache_dir=tmp_path)
+    third = label_pending(items_table(["a", "b", "c"]), stored, classifier, tmp_path)
     assert classifier.seen == [] and third.num_rows == 0
 
 
 def test_changed_version_relabels_and_reverting_reselects_without_inference(tmp_path):
-    stored = classify_new_comments(items_table(["a"]), None, CountingClassifier("v1"), cache_dir=tmp_path)
+    stored = label_pending(items_table(["a"]), None, CountingClassifier("v1"), tmp_path)
     new_version = CountingClassifier("v2")
-    stored = merge(stored, classify_new_comments(items_table(["a"]), stored, new_version, cache_dir=tmp_path))
+    stored = merge(stored, label_pending(items_table(["a"]), stored, new_version, tmp_path))
     assert new_version.seen == ["a"] and stored.num_rows == 2
     reverted = CountingClassifier("v1")
-    reselected = classify_new_comments(items_table(["a"]), stored, reverted, cache_dir=tmp_path)
+    reselected = label_pending(items_table(["a"]), stored, reverted, tmp_path)
     assert reverted.seen == [] and reselected["classifier_version"].to_pylist() == ["v1"]
     assert reselected["selected_at"][0].as_py() > reselected["classified_at"][0].as_py()
 
@@ -258,28 +276,20 @@ def test_fitted_heads_are_cached_by_version(tmp_path):
 
 
 def test_pending_inputs_leave_out_what_the_version_settled(tmp_path):
-    """The DuckDB pre-filter gives the same labels as the full comparison, reading only unsettled inputs."""
+    """The DuckDB pre-filter reads only the inputs whose current label is not an ok label of the version."""
     import duckdb
 
     from rednote_affect.inference import pending_inputs
 
-    stored = classify_new_comments(
-        items_table(["a", "b"]), None, CountingClassifier("v1", fail={"b"}), cache_dir=tmp_path / "one"
-    )
-    stored = merge(
-        stored,
-        classify_new_comments(
-            items_table(["c"]), stored, CountingClassifier("v2"), cache_dir=tmp_path / "one"
-        ),
-    )
+    stored = label_pending(items_table(["a", "b"]), None, CountingClassifier("v1", fail={"b"}), tmp_path / "one")
+    stored = merge(stored, label_pending(items_table(["c"]), stored, CountingClassifier("v2"), tmp_path / "one"))
     session = duckdb.connect()
     session.register("stored_arrow", stored)
     session.execute("create table labels as select * from stored_arrow")
     session.register("items_arrow", items_table(["a", "b", "c", "d"]))
     items = session.table("items_arrow")
-    pending, pending_stored, labelled = pending_inputs(session, items, "labels")(
-        "counting", "counting-model", "v1"
-    )
+    pending, pending_stored, labelled = pending_inputs(session, items, "labels", CURRENT_LABEL_ORDER)(
+        "counting", "counting-model", "v1")
     # a: settled by v1; b: v1 failed, so retried; c: selected label is v2's; d: new.
     assert sorted(pending["content"].to_pylist()) == ["b", "c", "d"]
     assert sorted(pending_stored["classification_input_key"].to_pylist()) == sorted(
@@ -292,19 +302,14 @@ def test_pending_inputs_leave_out_what_the_version_settled(tmp_path):
         )
     )
     assert labelled == set(v1_ok["classification_key"].to_pylist()) and len(labelled) == 1
-    filtered = classify_new_comments(
-        pending, pending_stored, CountingClassifier("v1"), cache_dir=tmp_path / "two", labelled_keys=labelled
-    )
-    full = classify_new_comments(
-        items_table(["a", "b", "c", "d"]), stored, CountingClassifier("v1"), cache_dir=tmp_path / "three"
-    )
-    columns = ["classification_key", "emotion", "stance", "classification_status", "classifier_version"]
-    assert (
-        filtered.select(columns)
-        .sort_by("classification_key")
-        .equals(full.select(columns).sort_by("classification_key"))
-    )
-    assert pending_inputs(session, items, None)("counting", "counting-model", "v1")[0].num_rows == 4
+    classifier = CountingClassifier("v1")
+    labelled_now = classify_new_comments(pending, pending_stored, classifier, cache_dir=tmp_path / "two",
+                                         labelled_keys=labelled)
+    assert sorted(classifier.seen) == ["b", "c", "d"]
+    assert sorted(labelled_now["classification_input_key"].to_pylist()) == sorted(
+        text_hash(text) for text in ["b", "c", "d"])
+    assert set(labelled_now["classifier_version"].to_pylist()) == {"v1"}
+    assert pending_inputs(session, items, None, CURRENT_LABEL_ORDER)("counting", "counting-model", "v1")[0].num_rows == 4
 
 
 def test_current_embeddings_keep_only_the_configured_backend_and_model():
