@@ -2,7 +2,8 @@
 
 profiles.yml registers it as `mediacrawler`; sources with `meta: {plugin: mediacrawler, entity: notes|comments,
 raw_dir: ...}` are loaded through it each run, before the staging views read them. It also registers the DuckDB
-function `rednote_raw_dir_problem(raw_dir)` ("" or a one-line message) for the on-run-start check.
+functions `rednote_raw_dir_problem(raw_dir)` ("" or a one-line message) and `rednote_raw_table_columns(entity)`
+(the raw table's columns, for `create table`) for the on-run-start macro.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 from duckdb.sqltypes import VARCHAR
 
-from rednote_affect.ingest import raw_dir_problem, read_exports
+from rednote_affect.ingest import raw_dir_problem, raw_table_columns, read_exports
 
 
 def land_in_default_catalog(source_config: SourceConfig) -> None:
@@ -36,9 +37,9 @@ class Plugin(BasePlugin):
         if self.exports_dir:
             Path(self.exports_dir).mkdir(parents=True, exist_ok=True)
         # The on-run-start check (macros/check_raw_dir.sql) asks the reader's own rule what an export is.
-        conn.create_function(
-            "rednote_raw_dir_problem", raw_dir_problem, [VARCHAR], VARCHAR, side_effects=True
-        )
+        conn.create_function("rednote_raw_dir_problem", raw_dir_problem, [VARCHAR], VARCHAR, side_effects=True)
+        # ... and the reader's own columns for the raw tables it creates up front.
+        conn.create_function("rednote_raw_table_columns", raw_table_columns, [VARCHAR], VARCHAR)
 
     def load(self, source_config: SourceConfig):
         raw_dir = source_config.get("raw_dir")

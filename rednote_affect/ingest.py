@@ -369,6 +369,19 @@ def _read(path: Path, source_format: str, entity: str) -> tuple[str, str, Iterat
     return source_format, _era_of(records), iter(records)
 
 
+def raw_schema(entity: str) -> pa.Schema:
+    """The raw table of an entity: every raw column of either era as text, then the lineage columns."""
+    lineage_types = {"source_row_number": pa.int64(), "source_line_number": pa.int64()}
+    return pa.schema([pa.field(name, pa.string()) for name in ENTITY_COLUMNS[entity]]
+                     + [pa.field(name, lineage_types.get(name, pa.string())) for name in META_COLUMNS])
+
+
+def raw_table_columns(entity: str) -> str:
+    """raw_schema as the column list of a DuckDB `create table` (the on-run-start macro creates the tables)."""
+    sql_types = {pa.string(): "varchar", pa.int64(): "bigint"}
+    return ", ".join(f'"{field.name}" {sql_types[field.type]}' for field in raw_schema(entity))
+
+
 def read_exports(raw_dir: str | Path, entity: str) -> pa.Table:
     """Every record of every export of `entity` under raw_dir, all values as text, plus lineage columns."""
     if entity not in ENTITIES:
@@ -413,16 +426,4 @@ def read_exports(raw_dir: str | Path, entity: str) -> pa.Table:
         for record in file_records:
             append(record, source_file, source_format, era)
 
-    schema = pa.schema(
-        [pa.field(name, pa.string()) for name in columns]
-        + [
-            pa.field("source_file", pa.string()),
-            pa.field("source_format", pa.string()),
-            pa.field("source_row_number", pa.int64()),
-            pa.field("source_line_number", pa.int64()),
-            pa.field("schema_era", pa.string()),
-            pa.field("load_error", pa.string()),
-            pa.field("raw_record", pa.string()),
-        ]
-    )
-    return pa.Table.from_pydict(output, schema=schema)
+    return pa.Table.from_pydict(output, schema=raw_schema(entity))

@@ -1,4 +1,3 @@
-import re
 import sqlite3
 from pathlib import Path
 
@@ -121,18 +120,25 @@ def test_creator_hash_is_sha256_prefix():
     assert creator_hash("5f00aa") == "69fe66601bf3ad0c"
 
 
-def test_on_run_start_raw_tables_match_the_plugin(repo):
-    """macros/check_raw_dir.sql creates the raw tables up front; its columns must be the plugin's."""
+def test_on_run_start_raw_tables_are_the_readers(repo, fixture_crawl):
+    """macros/check_raw_dir.sql creates the raw tables up front from the columns the plugin's function gives, which
+    are those read_exports returns."""
+    import duckdb
+
+    from rednote_affect.dbt_plugin import Plugin
+
     macro = (repo / "macros" / "check_raw_dir.sql").read_text()
-
-    def listed(name: str) -> list[str]:
-        block = re.search(r"set " + name + r" = \[(.*?)\]", macro, re.S).group(1)
-        return re.findall(r"'([a-z_]+)'", block)
-
-    assert listed("note_columns") == NOTE_COLUMNS
-    assert listed("comment_columns") == COMMENT_COLUMNS
-    lineage = re.search(r"set lineage_columns %\}(.*?)\{%", macro, re.S).group(1)
-    assert re.findall(r"([a-z_]+) (?:varchar|bigint)", lineage) == META_COLUMNS
+    assert "rednote_raw_table_columns('notes')" in macro and "'note_id'" not in macro
+    with duckdb.connect() as connection:
+        Plugin("mediacrawler", {}).configure_connection(connection)
+        for entity in ("notes", "comments"):
+            columns = connection.execute("select rednote_raw_table_columns(?)", [entity]).fetchone()[0]
+            connection.execute(f"create table {entity} ({columns})")
+            connection.register("exported", read_exports(fixture_crawl, entity))
+            created = connection.execute(f"select column_name, column_type from (describe {entity})").fetchall()
+            read = connection.execute("select column_name, column_type from (describe exported)").fetchall()
+            assert created == read
+            assert [name for name, _ in created] == (NOTE_COLUMNS if entity == "notes" else COMMENT_COLUMNS) + META_COLUMNS
 
 
 # --- what is an export, and the stores and captures beside MediaCrawler's files (tests/fixtures/crawl_stores) ---
