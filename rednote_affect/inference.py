@@ -210,7 +210,7 @@ def classify_new_comments(
 ) -> pa.Table:
     """Labels for the (comment, post) inputs that the configured classifier has not labelled yet.
 
-    items: classification_input_key, content, post_text: the pending inputs, those whose current label is not an
+    items: classification_input_key, content, content_hash, post_text, post_text_hash: the pending inputs, those whose current label is not an
     ok label of this classifier version (`pending_inputs` decides, in SQL). stored: their stored rows (or None).
     Each input is classified once per (backend, model, version): an input this version has labelled ok before (the
     gold seed was reverted, say) is re-selected without inference; inputs whose stored label is `unclassified` are
@@ -219,7 +219,8 @@ def classify_new_comments(
     """
     now = _utc_now()
     backend, model_id, version = classifier.backend, classifier.model_id, classifier.version
-    frame = items.select(["classification_input_key", "content", "post_text"]).to_pandas()
+    frame = items.select(["classification_input_key", "content", "content_hash", "post_text",
+                          "post_text_hash"]).to_pandas()
     frame = frame.drop_duplicates("classification_input_key").sort_values("classification_input_key")
     frame["classification_key"] = [
         stable_hash(key, backend, model_id, version, length=32) for key in frame["classification_input_key"]
@@ -272,10 +273,11 @@ def classify_new_comments(
     for start in range(0, len(remaining), chunk_size):
         chunk = remaining.iloc[start : start + chunk_size]
         chunk_items = [
-            ClassificationItem(key=key, text=text, context=context)
-            for key, text, context in zip(
-                chunk["classification_key"], chunk["content"], chunk["post_text"], strict=True
-            )
+            ClassificationItem(key=key, text=text, context=context, text_hash=content_hash,
+                               context_hash=post_text_hash)
+            for key, text, context, content_hash, post_text_hash in zip(
+                chunk["classification_key"], chunk["content"], chunk["post_text"], chunk["content_hash"],
+                chunk["post_text_hash"], strict=True)
         ]
         results = classifier.classify(chunk_items)
         if len(results) != len(chunk_items):
@@ -332,15 +334,9 @@ def database_path(session) -> str | None:
     return rows[0][0] if rows else None
 
 
-def text_hash(text: str) -> str:
-    """The same key as the SQL macro text_hash: first 32 hex of sha256 over the cleaned text."""
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
 class EmbeddingLookup:
-    """Maps texts to their stored embeddings, loading only the rows asked for; embeds any text not stored.
+    """Maps text hashes (the warehouse's) to their stored embeddings, loading only the rows asked for; embeds any
+    text whose hash is not stored.
 
     `load_table(hashes)` returns the stored (text_hash, embedding) rows of those hashes. Loading only what a step
     needs keeps an incremental build from reading every stored vector to label a few thousand new comments.
@@ -357,18 +353,17 @@ class EmbeddingLookup:
             return
         self._vectors.update(zip(table["text_hash"].to_pylist(), embedding_matrix(table), strict=True))
 
-    def __call__(self, texts) -> np.ndarray:
-        keys = [text_hash(text or "") for text in texts]
+    def __call__(self, hashes, texts) -> np.ndarray:
+        keys = list(hashes)
         unseen = sorted({key for key in keys if key not in self._vectors})
         if unseen:
             self._load(unseen)
-        missing = sorted(
-            {text or "" for text, key in zip(texts, keys, strict=True) if key not in self._vectors}
-        )
+        missing = dict(sorted({key: text or "" for key, text in zip(keys, texts, strict=True)
+                               if key not in self._vectors}.items()))
         if missing:
             log(f"embeddings: {len(missing)} texts were not stored; embedding them now")
-            vectors = self._backend_factory().embed(missing, "query")
-            self._vectors.update(zip((text_hash(text) for text in missing), vectors, strict=True))
+            vectors = self._backend_factory().embed(list(missing.values()), "query")
+            self._vectors.update(zip(missing, vectors, strict=True))
         return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 0), np.float32)
 
 

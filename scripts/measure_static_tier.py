@@ -26,7 +26,7 @@ from sklearn.metrics import f1_score
 
 from rednote_affect.bench import scale_out_texts
 from rednote_affect.classifiers.base import load_codebook
-from rednote_affect.classifiers.heads import HeadsClassifier, TrainingData, load_cues
+from rednote_affect.classifiers.heads import HeadsClassifier, PredictionInputs, TrainingData, load_cues
 from rednote_affect.embeddings import get_embedding_backend
 from rednote_affect.static_embeddings import build_static_table, piece_weights
 
@@ -77,15 +77,20 @@ def corpus_texts(generated_comments: list[str]) -> list[str]:
     return texts
 
 
-def scores(training: pd.DataFrame, test: pd.DataFrame, lookup, codebook, cues) -> dict[str, dict[str, float]]:
+def scores(training: pd.DataFrame, test: pd.DataFrame, embed, codebook, cues) -> dict[str, dict[str, float]]:
+    """The heads' scores with each text's vector from embed(texts) (the hashes the heads pass are not needed)."""
     heads = HeadsClassifier(
-        TrainingData.from_frame(training), lookup, "measure", codebook=codebook, cues=cues
+        TrainingData.from_frame(training), lambda _hashes, texts: embed(texts), "measure", codebook=codebook, cues=cues
     ).fit()
     result = {}
     for evaluation_set, rows in test.groupby("evaluation_set"):
-        predicted = heads.predict_frame(rows["content"].tolist(), rows["post_text"].fillna("").tolist())[
-            "emotion"
-        ]
+        inputs = PredictionInputs(
+            rows["content"].tolist(),
+            rows["post_text"].fillna("").tolist(),
+            rows["content_hash"].tolist(),
+            rows["post_text_hash"].tolist(),
+        )
+        predicted = heads.predict_frame(inputs)["emotion"]
         gold = rows["gold_emotion"].tolist()
         valence = [codebook.emotion_valence[label] for label in gold]
         predicted_valence = [codebook.emotion_valence[label] for label in predicted]

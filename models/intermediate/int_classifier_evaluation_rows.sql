@@ -36,7 +36,9 @@ unioned as (
         'gold_test' as evaluation_set,
         classification_input_key,
         content,
+        content_hash,
         post_text,
+        post_text_hash,
         emotion as gold_emotion,
         stance as gold_stance,
         null as gold_valence
@@ -46,7 +48,9 @@ unioned as (
         'written_test' as evaluation_set,
         {{ text_hash("content_hash || ':' || post_text_hash") }} as classification_input_key,
         content,
+        content_hash,
         post_text,
+        post_text_hash,
         emotion as gold_emotion,
         stance as gold_stance,
         null as gold_valence
@@ -56,7 +60,9 @@ unioned as (
         corpus_name as evaluation_set,
         {{ text_hash("content_hash || ':' || " ~ text_hash("''")) }} as classification_input_key,
         content,
+        content_hash,
         '' as post_text,
+        {{ text_hash("''") }} as post_text_hash,
         emotion as gold_emotion,
         null as gold_stance,
         valence as gold_valence
@@ -70,7 +76,9 @@ final as (
         unioned.evaluation_set,
         unioned.classification_input_key,
         unioned.content,
+        unioned.content_hash,
         unioned.post_text,
+        unioned.post_text_hash,
         unioned.gold_emotion,
         unioned.gold_stance,
         -- A codebook label's valence is the codebook's; a corpus label's is its label map's.

@@ -28,7 +28,9 @@ final as (
     select
         'gold' as training_corpus,
         content,
+        content_hash,
         post_text,
+        post_text_hash,
         emotion,
         stance
     from gold
@@ -36,7 +38,9 @@ final as (
     select
         'written' as training_corpus,
         content,
+        content_hash,
         post_text,
+        post_text_hash,
         emotion,
         stance
     from written
@@ -44,7 +48,9 @@ final as (
     select
         corpus_name as training_corpus,
         content,
+        content_hash,
         '' as post_text,
+        {{ text_hash("''") }} as post_text_hash,
         emotion,
         null as stance
     from user_corpora

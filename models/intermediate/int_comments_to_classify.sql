@@ -8,7 +8,9 @@ crawl as (
     select
         classification_input_key,
         content,
-        post_text
+        content_hash,
+        post_text,
+        post_text_hash
     from {{ ref('int_comments_contextualised') }}
 
 ),
@@ -18,7 +20,9 @@ evaluation as (
     select
         classification_input_key,
         content,
-        post_text
+        content_hash,
+        post_text,
+        post_text_hash
     from {{ ref('int_classifier_evaluation_rows') }}
 
 ),
@@ -36,7 +40,9 @@ final as (
     select
         classification_input_key,
         any_value(content) as content,
-        any_value(post_text) as post_text
+        any_value(content_hash) as content_hash,
+        any_value(post_text) as post_text,
+        any_value(post_text_hash) as post_text_hash
     from unioned
     group by classification_input_key
 

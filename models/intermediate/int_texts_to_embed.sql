@@ -41,24 +41,27 @@ evaluation_rows as (
 ),
 
 -- The heads read each comment's vector and its post's (the context of stance).
-labelled_texts as (
-
-    select content as text from training_rows
-    union all
-    select post_text as text from training_rows
-    union all
-    select content as text from evaluation_rows
-    union all
-    select post_text as text from evaluation_rows
-
-),
-
 labelled as (
 
     select
-        {{ text_hash('text') }} as text_hash,
-        text
-    from labelled_texts
+        content_hash as text_hash,
+        content as text
+    from training_rows
+    union all
+    select
+        post_text_hash as text_hash,
+        post_text as text
+    from training_rows
+    union all
+    select
+        content_hash as text_hash,
+        content as text
+    from evaluation_rows
+    union all
+    select
+        post_text_hash as text_hash,
+        post_text as text
+    from evaluation_rows
 
 ),
 

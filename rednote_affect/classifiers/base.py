@@ -22,6 +22,8 @@ class ClassificationItem:
     key: str  # stable cache key of (text, context); results are matched back on it
     text: str  # the comment, normalised
     context: str | None = None  # the post (title + desc) the comment sits under
+    text_hash: str | None = None  # the warehouse's hashes of text and context (macros/text_hash.sql), where the
+    context_hash: str | None = None  # backend reads stored embeddings
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ BACKENDS = ("heads", "transformers", "llm")
 def build_classifier(
     config: Mapping[str, object],
     training: TrainingData | None = None,
-    embed_lookup: Callable[[Sequence[str]], np.ndarray] | None = None,
+    embed_lookup: Callable[[Sequence[str], Sequence[str]], np.ndarray] | None = None,
     embedding_model_id: str | None = None,
     label_map: pd.DataFrame | None = None,
     codebook_emotions: pd.DataFrame | None = None,

