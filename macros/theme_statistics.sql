@@ -7,7 +7,8 @@
 {%- endmacro %}
 
 {#- Normalised Shannon entropy, −Σ p·ln p / ln k: an aggregate over one row per category present (share p > 0),
-    out of `category_count` (k) categories. 1 when all are equally common, 0 when one is all. -#}
-{% macro normalized_entropy(share, category_count) -%}
-    -sum({{ share }} * ln({{ share }})) / ln({{ category_count }})
+    out of `category_count` (k) categories. 1 when all are equally common, 0 when one is all. Summed in
+    `order_by` (the category), so that the floating-point result does not depend on the order rows arrive in. -#}
+{% macro normalized_entropy(share, category_count, order_by) -%}
+    -sum({{ share }} * ln({{ share }}) order by {{ order_by }}) / ln({{ category_count }})
 {%- endmacro %}

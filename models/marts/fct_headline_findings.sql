@@ -116,7 +116,7 @@ theme_entropy as (
     select
         theme_emotion_shares.label_scope,
         theme_emotion_shares.theme,
-        {{ normalized_entropy('theme_emotion_shares.emotion_share', 'any_value(emotion_count.emotion_count)') }}
+        {{ normalized_entropy('theme_emotion_shares.emotion_share', 'any_value(emotion_count.emotion_count)', 'theme_emotion_shares.emotion') }}
             as emotion_entropy_normalized
     from theme_emotion_shares
     cross join emotion_count

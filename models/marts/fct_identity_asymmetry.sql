@@ -42,7 +42,8 @@ divergence_terms as (
 
 divergence as (
 
-    -- NULL when either group has no comments in the theme: there is no distribution to compare.
+    -- NULL when either group has no comments in the theme: there is no distribution to compare. The sums run in
+    -- emotion order, so that the floating-point result does not depend on the order rows arrive in.
     select
         theme,
         case
@@ -50,9 +51,11 @@ divergence as (
                 then
                     0.5 * sum(
                         case when chinese_share > 0 then chinese_share * log2(chinese_share / mixture_share) else 0 end
+                        order by emotion
                     )
                     + 0.5 * sum(
                         case when foreign_share > 0 then foreign_share * log2(foreign_share / mixture_share) else 0 end
+                        order by emotion
                     )
         end as js_divergence
     from divergence_terms

@@ -87,7 +87,7 @@ entropy as (
 
     select
         emotion_shares.theme,
-        {{ normalized_entropy('emotion_shares.emotion_share', 'any_value(emotion_count.emotion_count)') }}
+        {{ normalized_entropy('emotion_shares.emotion_share', 'any_value(emotion_count.emotion_count)', 'emotion_shares.emotion') }}
             as emotion_balance
     from emotion_shares
     cross join emotion_count
