@@ -32,7 +32,7 @@ build: setup
 	mkdir -p $(dir $(DUCKDB_PATH))
 	$(DBT) build $(DBT_FLAGS) $(DBT_VARS)
 
-# The external development sets (real, human-labelled text; see evaluation/external_dev_sets.yml). They are read
+# The external development sets (real, human-labeled text; see evaluation/external_dev_sets.yml). They are read
 # at build time only and never enter the repository.
 EXTERNAL_DIR := ../shared/external
 EXTERNAL_SETS := evaluation/external_dev_sets.yml

@@ -1,12 +1,12 @@
-{#- The polarisation statistics of fct_theme_polarization, shared with fct_headline_findings. -#}
+{#- The polarization statistics of fct_theme_polarization, shared with fct_headline_findings. -#}
 
-{#- Stance polarisation: population variance of stance position (pro_china +1, neutral 0, pro_foreign −1).
+{#- Stance polarization: population variance of stance position (pro_china +1, neutral 0, pro_foreign −1).
     An aggregate over the comments. -#}
 {% macro stance_polarization(stance_position) -%}
     var_pop({{ stance_position }})
 {%- endmacro %}
 
-{#- Normalised Shannon entropy, −Σ p·ln p / ln k: an aggregate over one row per category present (share p > 0),
+{#- Normalized Shannon entropy, −Σ p·ln p / ln k: an aggregate over one row per category present (share p > 0),
     out of `category_count` (k) categories. 1 when all are equally common, 0 when one is all. Summed in
     `order_by` (the category), so that the floating-point result does not depend on the order rows arrive in. -#}
 {% macro normalized_entropy(share, category_count, order_by) -%}

@@ -41,11 +41,15 @@ def model(dbt, session):
     )
     return label_comments(
         # Only the inputs this classifier version has not settled, and their stored rows.
-        pending_inputs(session, items, str(dbt.this) if dbt.is_incremental else None,
-                       dbt.config.get("current_label_order")),
+        pending_inputs(
+            session,
+            items,
+            str(dbt.this) if dbt.is_incremental else None,
+            dbt.config.get("current_label_order"),
+        ),
         config,
         training_rows,
-        # Only the vectors of the texts being labelled (and the training rows when the heads are refitted).
+        # Only the vectors of the texts being labeled (and the training rows when the heads are refitted).
         load_embeddings=lambda hashes: (
             embeddings.join(session.from_arrow(pa.table({"wanted_hash": hashes})), "text_hash = wanted_hash")
             .select("text_hash, embedding")

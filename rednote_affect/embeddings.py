@@ -99,7 +99,7 @@ class EmbeddingBackend:
                     f"embeddings: {self.name} ({self.model_id}) returned {vectors.shape[1]}-dimensional vectors, "
                     f"expected {self.dim} (the dimension of {self.dim_source}){hint}"
                 )
-        return normalise_rows(vectors)
+        return normalize_rows(vectors)
 
     def embed(
         self,
@@ -109,7 +109,7 @@ class EmbeddingBackend:
         progress_label: str | None = None,
         on_batch: Callable[[np.ndarray, np.ndarray], None] | None = None,
     ) -> np.ndarray:
-        """L2-normalised float32 embeddings, one row per text, in input order.
+        """L2-normalized float32 embeddings, one row per text, in input order.
 
         Texts are sorted by length into batches (less padding, and similar lengths run together), and
         identical texts are embedded once. `on_batch(positions, vectors)` sees each batch as it completes (positions
@@ -189,8 +189,8 @@ def _run_concurrently(batches, run, accept, concurrency: int) -> None:
         raise error
 
 
-def normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    """L2-normalise each row (the last axis) in the input's dtype; a (near) zero row stays zero, not NaN."""
+def normalize_rows(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalize each row (the last axis) in the input's dtype; a (near) zero row stays zero, not NaN."""
     matrix = np.asarray(matrix)
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return matrix / np.where(norms > 1e-12, norms, 1.0)

@@ -12,7 +12,7 @@ authors are added. The final model, fitted on the known comments, labels the com
 unknown; those labels are `inferred`. Either fit takes at most MAX_TRAINING_COMMENTS comments of whole authors.
 
 What it measures is how someone writes (language, script, content), which is not the IP location: a Chinese
-student abroad writing English, or a foreigner in Shanghai writing Chinese, is labelled by writing. It is a
+student abroad writing English, or a foreigner in Shanghai writing Chinese, is labeled by writing. It is a
 proxy, reported with its held-out agreement, never a replacement for the location.
 """
 
@@ -198,7 +198,7 @@ def infer_identities(
     `comments` has comment_id, author_key, content, identity and identity_source, one row per kept comment;
     `embeddings` one row per comment in the same order (or None). Returns output_schema() rows: purpose
     held_out_authors (known_identity = the IP location's, inferred_identity = the prediction of a model fitted on
-    the other authors) and prediction (the comments still unknown, labelled by a model fitted on every known
+    the other authors) and prediction (the comments still unknown, labeled by a model fitted on every known
     comment). Too few known authors of either identity: no rows, and a log line saying so.
     """
     frame = comments.reset_index(drop=True).copy()
@@ -247,7 +247,7 @@ def infer_identities(
         )
         predicted["purpose"], predicted["known_identity"] = "prediction", None
         outputs.append(predicted)
-        log(f"infer_identity: {len(predicted)} unknown comments labelled")
+        log(f"infer_identity: {len(predicted)} unknown comments labeled")
     if not outputs:
         return empty_output()
     result = pd.concat(outputs, ignore_index=True)

@@ -206,21 +206,22 @@ def classify_new_comments(
     classifier,
     cache_dir: Path | None = None,
     chunk_size: int = 2048,
-    labelled_keys: set[str] | None = None,
+    labeled_keys: set[str] | None = None,
 ) -> pa.Table:
-    """Labels for the (comment, post) inputs that the configured classifier has not labelled yet.
+    """Labels for the (comment, post) inputs that the configured classifier has not labeled yet.
 
     items: classification_input_key, content, content_hash, post_text, post_text_hash: the pending inputs, those whose current label is not an
     ok label of this classifier version (`pending_inputs` decides, in SQL). stored: their stored rows (or None).
-    Each input is classified once per (backend, model, version): an input this version has labelled ok before (the
+    Each input is classified once per (backend, model, version): an input this version has labeled ok before (the
     gold seed was reverted, say) is re-selected without inference; inputs whose stored label is `unclassified` are
-    tried again. Returns only new or re-selected rows. `labelled_keys` are the classification keys this version
-    has labelled ok in the whole table, so that finished cache shards are pruned.
+    tried again. Returns only new or re-selected rows. `labeled_keys` are the classification keys this version
+    has labeled ok in the whole table, so that finished cache shards are pruned.
     """
     now = _utc_now()
     backend, model_id, version = classifier.backend, classifier.model_id, classifier.version
-    frame = items.select(["classification_input_key", "content", "content_hash", "post_text",
-                          "post_text_hash"]).to_pandas()
+    frame = items.select(
+        ["classification_input_key", "content", "content_hash", "post_text", "post_text_hash"]
+    ).to_pandas()
     frame = frame.drop_duplicates("classification_input_key").sort_values("classification_input_key")
     frame["classification_key"] = [
         stable_hash(key, backend, model_id, version, length=32) for key in frame["classification_input_key"]
@@ -230,12 +231,12 @@ def classify_new_comments(
         (stored_frame["classifier_backend"] == backend) & (stored_frame["classifier_model"] == model_id)
     ]
     this_version = mine[mine["classifier_version"] == version].set_index("classification_input_key")
-    labelled_ok = this_version[this_version["classification_status"] == "ok"]
-    is_labelled = frame["classification_input_key"].isin(labelled_ok.index)
-    reselect_keys = frame.loc[is_labelled, "classification_input_key"]
-    todo = frame[~is_labelled]
+    labeled_ok = this_version[this_version["classification_status"] == "ok"]
+    is_labeled = frame["classification_input_key"].isin(labeled_ok.index)
+    reselect_keys = frame.loc[is_labeled, "classification_input_key"]
+    todo = frame[~is_labeled]
 
-    reselected = labelled_ok.loc[reselect_keys].reset_index()
+    reselected = labeled_ok.loc[reselect_keys].reset_index()
     reselected["selected_at"] = now
     outputs = [
         pa.Table.from_pandas(reselected[LABEL_SCHEMA.names], schema=LABEL_SCHEMA, preserve_index=False)
@@ -247,7 +248,7 @@ def classify_new_comments(
         (cache_dir or Path("warehouse/cache")) / "labels" / stable_hash(backend, model_id, version),
         "classification_key",
     )
-    shards.prune(set(labelled_ok["classification_key"]) | (labelled_keys or set()))
+    shards.prune(set(labeled_ok["classification_key"]) | (labeled_keys or set()))
     cached = shards.read(todo["classification_key"]) if len(todo) else None
     # Unclassified results are retried, not resumed.
     cached_keys = (
@@ -265,7 +266,7 @@ def classify_new_comments(
     )
     remaining = todo[~todo["classification_key"].isin(cached_keys)]
     log(
-        f"labels: {len(frame)} pending inputs, {len(reselected)} of them already labelled by {backend} {version}, "
+        f"labels: {len(frame)} pending inputs, {len(reselected)} of them already labeled by {backend} {version}, "
         f"{len(cached_keys)} resumed from cache, {len(remaining)} to classify"
     )
 
@@ -273,11 +274,17 @@ def classify_new_comments(
     for start in range(0, len(remaining), chunk_size):
         chunk = remaining.iloc[start : start + chunk_size]
         chunk_items = [
-            ClassificationItem(key=key, text=text, context=context, text_hash=content_hash,
-                               context_hash=post_text_hash)
+            ClassificationItem(
+                key=key, text=text, context=context, text_hash=content_hash, context_hash=post_text_hash
+            )
             for key, text, context, content_hash, post_text_hash in zip(
-                chunk["classification_key"], chunk["content"], chunk["post_text"], chunk["content_hash"],
-                chunk["post_text_hash"], strict=True)
+                chunk["classification_key"],
+                chunk["content"],
+                chunk["post_text"],
+                chunk["content_hash"],
+                chunk["post_text_hash"],
+                strict=True,
+            )
         ]
         results = classifier.classify(chunk_items)
         if len(results) != len(chunk_items):
@@ -358,8 +365,13 @@ class EmbeddingLookup:
         unseen = sorted({key for key in keys if key not in self._vectors})
         if unseen:
             self._load(unseen)
-        missing = dict(sorted({key: text or "" for key, text in zip(keys, texts, strict=True)
-                               if key not in self._vectors}.items()))
+        missing = dict(
+            sorted(
+                {
+                    key: text or "" for key, text in zip(keys, texts, strict=True) if key not in self._vectors
+                }.items()
+            )
+        )
         if missing:
             log(f"embeddings: {len(missing)} texts were not stored; embedding them now")
             vectors = self._backend_factory().embed(list(missing.values()), "query")
@@ -382,7 +394,7 @@ select classification_input_key from current_labels where is_settled
 
 def pending_inputs(session, items, stored_table: str | None, current_label_order: str):
     """A loader for `label_comments`: (backend, model, version) -> (the inputs whose current label is not an ok
-    label of that classifier version, the stored rows of those inputs, the keys that version labelled ok).
+    label of that classifier version, the stored rows of those inputs, the keys that version labeled ok).
 
     current_label_order is the dbt var of that name, the rule int_comment_labels_selected applies too. DuckDB does
     the anti-join, so a rebuild reads only what changed instead of every input and stored label."""
@@ -391,19 +403,21 @@ def pending_inputs(session, items, stored_table: str | None, current_label_order
         if stored_table is None:
             return items.to_arrow_table(), None, set()
         parameters = {"backend": backend, "model": model_id, "version": version}
-        settled = session.sql(PENDING_INPUTS_SQL.format(table=stored_table, current_label_order=current_label_order),
-                              params=parameters)
+        settled = session.sql(
+            PENDING_INPUTS_SQL.format(table=stored_table, current_label_order=current_label_order),
+            params=parameters,
+        )
         pending = items.join(settled, "classification_input_key", how="anti").to_arrow_table()
         wanted = session.from_arrow(
             pending.select(["classification_input_key"]).rename_columns(["wanted_key"])
         )
         stored = session.table(stored_table).join(wanted, "classification_input_key = wanted_key", how="semi")
-        labelled = session.execute(
+        labeled = session.execute(
             f"select classification_key from {stored_table} where classifier_backend = $backend "
             "and classifier_model = $model and classifier_version = $version and classification_status = 'ok'",
             parameters,
         ).fetchall()
-        return pending, stored.to_arrow_table(), {row[0] for row in labelled}
+        return pending, stored.to_arrow_table(), {row[0] for row in labeled}
 
     return load
 
@@ -442,7 +456,7 @@ def label_comments(
         codebook_emotions=codebook_emotions,
         cache_dir=cache_root(database_file) / "heads",
     )
-    items, stored, labelled_keys = load_pending(classifier.backend, classifier.model_id, classifier.version)
+    items, stored, labeled_keys = load_pending(classifier.backend, classifier.model_id, classifier.version)
     return classify_new_comments(
-        items, stored, classifier, cache_dir=cache_root(database_file), labelled_keys=labelled_keys
+        items, stored, classifier, cache_dir=cache_root(database_file), labeled_keys=labeled_keys
     )

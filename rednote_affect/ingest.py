@@ -195,7 +195,7 @@ def _read_csv(path: Path, entity: str) -> tuple[str, Iterator[RawRecord]]:
         return "2025", iter(())
     header = [name.strip() for name in next(csv.reader(lines[:1]))]
     if ENTITY_KEYS[entity] not in header:
-        raise ValueError(f"unrecognised header: no {ENTITY_KEYS[entity]} column")
+        raise ValueError(f"unrecognized header: no {ENTITY_KEYS[entity]} column")
     other_eras = _other_era_columns(entity, header)
 
     def as_other_era(fields: list[str]) -> tuple[str, dict[str, str]] | None:
@@ -361,8 +361,8 @@ def _read(path: Path, source_format: str, entity: str) -> tuple[str, str, Iterat
     if source_format in ("json", "jsonl", "mongoexport"):
         return (source_format, *_read_json(path))
     if source_format == "zeeschuimer":
-        flavour, records = stores.read_zeeschuimer(path, entity)
-        return flavour, "zeeschuimer", iter(records)
+        flavor, records = stores.read_zeeschuimer(path, entity)
+        return flavor, "zeeschuimer", iter(records)
     records = (
         stores.read_sqlite(path, entity) if source_format == "sqlite" else stores.read_xlsx(path, entity)
     )
@@ -372,8 +372,10 @@ def _read(path: Path, source_format: str, entity: str) -> tuple[str, str, Iterat
 def raw_schema(entity: str) -> pa.Schema:
     """The raw table of an entity: every raw column of either era as text, then the lineage columns."""
     lineage_types = {"source_row_number": pa.int64(), "source_line_number": pa.int64()}
-    return pa.schema([pa.field(name, pa.string()) for name in ENTITY_COLUMNS[entity]]
-                     + [pa.field(name, lineage_types.get(name, pa.string())) for name in META_COLUMNS])
+    return pa.schema(
+        [pa.field(name, pa.string()) for name in ENTITY_COLUMNS[entity]]
+        + [pa.field(name, lineage_types.get(name, pa.string())) for name in META_COLUMNS]
+    )
 
 
 def raw_table_columns(entity: str) -> str:
@@ -406,7 +408,7 @@ def read_exports(raw_dir: str | Path, entity: str) -> pa.Table:
         source_file = path.relative_to(root).as_posix()
         try:
             source_format, era, records = _read(path, source_format, entity)
-            # Materialise per file so that a late read error affects only this file's rows.
+            # Materialize per file so that a late read error affects only this file's rows.
             file_records = list(records)
         except Exception as error:  # one bad file costs one row, never the build
             message = str(error).splitlines()[0] if str(error) else type(error).__name__

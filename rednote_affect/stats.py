@@ -91,7 +91,7 @@ def _theme_association(observed: pd.DataFrame) -> dict[str, object]:
     expected = row_totals @ column_totals / total
     chi_square = float(((table - expected) ** 2 / expected).sum())
     degrees_of_freedom = (row_count - 1) * (column_count - 1)
-    # Adjusted (standardised) residual: approximately N(0, 1) under independence.
+    # Adjusted (standardized) residual: approximately N(0, 1) under independence.
     residual = (table - expected) / np.sqrt(expected * (1 - row_totals / total) * (1 - column_totals / total))
     low_expected_share = float((expected < LOW_EXPECTED_COUNT).mean())
 

@@ -94,7 +94,7 @@ def read_xlsx(path: Path, entity: str) -> list[RawRecord]:
         rows = workbook[sheet].iter_rows(values_only=True)
         header = [str(name).strip() if name is not None else "" for name in next(rows, ())]
         if ENTITY_KEYS[entity] not in header:
-            raise ValueError(f"sheet {sheet}: unrecognised header, no {ENTITY_KEYS[entity]} column")
+            raise ValueError(f"sheet {sheet}: unrecognized header, no {ENTITY_KEYS[entity]} column")
         records = []
         for line_number, row in enumerate(rows, start=2):
             if all(value is None for value in row):
@@ -245,7 +245,7 @@ def read_zeeschuimer(path: Path, entity: str) -> tuple[str, list[RawRecord]]:
     entity the file name says (comments when it has "comments", else notes). `last_updated` is the crawl time, so
     repeated captures of an id supersede each other like re-crawls."""
     file_entity = "comments" if "comments" in path.name.lower() else "notes"
-    flavour = "zeeschuimer"
+    flavor = "zeeschuimer"
     records: list[RawRecord] = []
 
     def problem_record(line_number: int, error: str, line: str) -> None:
@@ -273,7 +273,7 @@ def read_zeeschuimer(path: Path, entity: str) -> tuple[str, list[RawRecord]]:
             problem_record(line_number, "malformed json record: not an object", line)
             continue
         if isinstance(capture.get("__import_meta"), dict):
-            flavour = "4cat"
+            flavor = "4cat"
             meta = capture["__import_meta"]
             data = {key: value for key, value in capture.items() if key != "__import_meta"}
         else:
@@ -301,4 +301,4 @@ def read_zeeschuimer(path: Path, entity: str) -> tuple[str, list[RawRecord]]:
         else:
             for values in _zeeschuimer_comments(data, crawled_at):
                 records.append(RawRecord(values=values, row_number=len(records) + 1, line_number=line_number))
-    return flavour, records
+    return flavor, records

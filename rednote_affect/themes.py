@@ -1,13 +1,13 @@
 """A codebook theme for every post, read from the post and from its discussion.
 
-Measured on the sample corpus (64 hand-labelled posts; 100 random stratified 70/30 splits by post), theme accuracy
+Measured on the sample corpus (64 hand-labeled posts; 100 random stratified 70/30 splits by post), theme accuracy
 of nearest-prototype assignment was:
 - the post's own embedding, description prototypes only (zero-shot): about 0.6;
-- the post's embedding, prototypes blended with labelled train posts: about 0.67;
+- the post's embedding, prototypes blended with labeled train posts: about 0.67;
 - the post plus its discussion (below), blended prototypes: 0.82 (0.85 on the fixed gold test split).
 A post's comments say a lot about what it is about ("好美" under a selfie, "自由" under a ban post), and e5-small
 in 4-bit reads a 3-line post less surely than 30 comments. So a post is represented by
-normalise(normalise(post) + DISCUSSION_WEIGHT * normalise(mean of its sampled comments)), and each theme's
+normalize(normalize(post) + DISCUSSION_WEIGHT * normalize(mean of its sampled comments)), and each theme's
 prototype by DESCRIPTION_WEIGHT * its description (English and Chinese averaged) plus the rest * the mean
 representation of the gold train posts of that theme. "other" has a prototype like the rest (its gold posts), and
 a post whose best similarity falls below the threshold is "other" too.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rednote_affect.embeddings import normalise_rows
+from rednote_affect.embeddings import normalize_rows
 
 DISCUSSION_WEIGHT = 3.0
 DESCRIPTION_WEIGHT = 0.3
@@ -26,50 +26,50 @@ DEFAULT_THRESHOLD = 0.70  # cosine in raw e5 space, where unrelated texts still 
 THEME_OTHER = "other"
 
 
-def normalise(matrix: np.ndarray) -> np.ndarray:
-    return normalise_rows(np.asarray(matrix, dtype=np.float64))
+def normalize(matrix: np.ndarray) -> np.ndarray:
+    return normalize_rows(np.asarray(matrix, dtype=np.float64))
 
 
 def description_vectors(english: np.ndarray, chinese: np.ndarray) -> np.ndarray:
-    """One vector per theme from the stored embeddings of its English and Chinese descriptions: each normalised,
-    averaged and re-normalised.
+    """One vector per theme from the stored embeddings of its English and Chinese descriptions: each normalized,
+    averaged and re-normalized.
 
     Held-out theme accuracy on the sample corpus (content themes, 50 stratified 70/30 splits, zero-shot):
     English only 0.57, Chinese only 0.73, both in one text 0.61, the average of both 0.71.
     """
-    return normalise(normalise(english) + normalise(chinese)).astype(np.float32)
+    return normalize(normalize(english) + normalize(chinese)).astype(np.float32)
 
 
 def post_representations(post_vectors: np.ndarray, discussion_vectors: list[np.ndarray | None]) -> np.ndarray:
     """Each post's vector blended with the mean of its comments' vectors (None or empty: the post alone)."""
     rows = []
-    for post, comments in zip(normalise(post_vectors), discussion_vectors, strict=True):
+    for post, comments in zip(normalize(post_vectors), discussion_vectors, strict=True):
         if comments is None or len(comments) == 0:
             rows.append(post)
         else:
-            rows.append(post + DISCUSSION_WEIGHT * normalise(np.mean(comments, axis=0)))
-    return normalise(np.array(rows)) if rows else np.zeros((0, post_vectors.shape[1]))
+            rows.append(post + DISCUSSION_WEIGHT * normalize(np.mean(comments, axis=0)))
+    return normalize(np.array(rows)) if rows else np.zeros((0, post_vectors.shape[1]))
 
 
 def theme_prototypes(
     theme_names: list[str],
     description_vectors: np.ndarray,
-    labelled_representations: np.ndarray,
-    labelled_themes: list[str],
+    labeled_representations: np.ndarray,
+    labeled_themes: list[str],
     description_weight: float = DESCRIPTION_WEIGHT,
 ) -> np.ndarray:
-    """One unit prototype per theme: its description blended with its labelled posts (if any)."""
-    descriptions = normalise(description_vectors)
-    labelled_themes_array = np.asarray(labelled_themes, dtype=object)
+    """One unit prototype per theme: its description blended with its labeled posts (if any)."""
+    descriptions = normalize(description_vectors)
+    labeled_themes_array = np.asarray(labeled_themes, dtype=object)
     prototypes = []
     for index, theme in enumerate(theme_names):
-        members = labelled_representations[labelled_themes_array == theme] if len(labelled_themes) else []
+        members = labeled_representations[labeled_themes_array == theme] if len(labeled_themes) else []
         if len(members):
-            mean = normalise(np.mean(members, axis=0))
+            mean = normalize(np.mean(members, axis=0))
             prototypes.append(description_weight * descriptions[index] + (1 - description_weight) * mean)
         else:
             prototypes.append(descriptions[index])
-    return normalise(np.array(prototypes))
+    return normalize(np.array(prototypes))
 
 
 def assign_themes(

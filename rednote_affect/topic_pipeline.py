@@ -151,22 +151,36 @@ def assign_post_themes(
     evidence_vectors = np.asarray(evidence_vectors, dtype=np.float32)[order]
     evidence = evidence.iloc[order].reset_index(drop=True)
     source = evidence["evidence_source"].to_numpy()
-    crawl, gold = evidence[source == "crawl"].reset_index(drop=True), evidence[source == "gold"].reset_index(drop=True)
+    crawl, gold = (
+        evidence[source == "crawl"].reset_index(drop=True),
+        evidence[source == "gold"].reset_index(drop=True),
+    )
     crawl_vectors, gold_vectors = evidence_vectors[source == "crawl"], evidence_vectors[source == "gold"]
 
     theme_names = [str(theme) for theme in themes["theme"]]
     descriptions = evidence[source == "codebook"].reset_index(drop=True)
-    row_by_description = {(kind, theme): row for row, (kind, theme)
-                          in enumerate(zip(descriptions["evidence_kind"], descriptions["record_id"], strict=True))}
+    row_by_description = {
+        (kind, theme): row
+        for row, (kind, theme) in enumerate(
+            zip(descriptions["evidence_kind"], descriptions["record_id"], strict=True)
+        )
+    }
     codebook_vectors = evidence_vectors[source == "codebook"]
     theme_vectors = description_vectors(
         codebook_vectors[[row_by_description["description_en", theme] for theme in theme_names]],
-        codebook_vectors[[row_by_description["description_zh", theme] for theme in theme_names]])
+        codebook_vectors[[row_by_description["description_zh", theme] for theme in theme_names]],
+    )
     gold_note_ids = sorted(gold["note_id"].unique())
-    gold_themes = (gold[gold["evidence_kind"] == "post"].drop_duplicates("note_id").set_index("note_id")
-                   .loc[gold_note_ids, "gold_theme"].tolist())
-    prototypes = theme_prototypes(theme_names, theme_vectors,
-                                  _representations(gold, gold_vectors, gold_note_ids), gold_themes)
+    gold_themes = (
+        gold[gold["evidence_kind"] == "post"]
+        .drop_duplicates("note_id")
+        .set_index("note_id")
+        .loc[gold_note_ids, "gold_theme"]
+        .tolist()
+    )
+    prototypes = theme_prototypes(
+        theme_names, theme_vectors, _representations(gold, gold_vectors, gold_note_ids), gold_themes
+    )
     threshold = {} if theme_similarity_threshold is None else {"threshold": float(theme_similarity_threshold)}
     frame = assign_themes(
         note_ids, _representations(crawl, crawl_vectors, note_ids), theme_names, prototypes, **threshold

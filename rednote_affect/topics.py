@@ -2,11 +2,11 @@
 with the posts and their stored embeddings. The warehouse's themes come from rednote_affect.themes.
 
 Pipeline:
-1. Language centring. Multilingual e5 embeddings cluster by language before topic: a Chinese and an English post
+1. Language centering. Multilingual e5 embeddings cluster by language before topic: a Chinese and an English post
    about hot pot are further apart than two Chinese posts about different things. Before clustering, each post's
    embedding has its language group's mean subtracted (groups from the `language` column; groups of fewer than
-   3 posts use the global mean) and is re-normalised to unit length.
-2. Topics: BERTopic on the centred embeddings (never loading an embedding model) with UMAP (fixed random_state)
+   3 posts use the global mean) and is re-normalized to unit length.
+2. Topics: BERTopic on the centered embeddings (never loading an embedding model) with UMAP (fixed random_state)
    and HDBSCAN whose sizes scale with the corpus (`cluster_parameters`), and c-TF-IDF over a jieba tokenizer
    (`JiebaTokenizer`). Inputs of fewer than `MIN_POSTS_FOR_CLUSTERING` posts get one topic (0) instead.
    Topic ids are renumbered by size (descending), then smallest note_id; -1 stays the outlier topic.
@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rednote_affect.embeddings import normalise_rows
+from rednote_affect.embeddings import normalize_rows
 
 OUTLIER_TOPIC_ID = -1
 # Below this many posts UMAP/HDBSCAN have too few neighbours to mean anything: every post gets topic 0.
 MIN_POSTS_FOR_CLUSTERING = 15
-# Language groups smaller than this are centred with the global mean (their own mean would be the post itself).
+# Language groups smaller than this are centered with the global mean (their own mean would be the post itself).
 MIN_LANGUAGE_GROUP_SIZE = 3
 TOP_WORDS_PER_LANGUAGE = 10
 REPRESENTATIVE_POSTS_PER_TOPIC = 3
@@ -61,7 +61,7 @@ _CJK_PATTERN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 EMPTY_DOCUMENT_TOKEN = "emptydoc"
 
 
-def _initialise_jieba() -> Any:
+def _initialize_jieba() -> Any:
     """Import jieba with its INFO chatter silenced and its default dictionary loaded once, up front."""
     import jieba
 
@@ -83,7 +83,7 @@ class JiebaTokenizer:
     def __init__(self, stopwords: Iterable[str], empty_document_token: str | None = None):
         self.stopwords = frozenset(word.lower() for word in stopwords)
         self.empty_document_token = empty_document_token
-        self._jieba = _initialise_jieba()
+        self._jieba = _initialize_jieba()
 
     def __call__(self, text: str) -> list[str]:
         text = _STICKER_PATTERN.sub(" ", text or "")
@@ -107,7 +107,7 @@ class JiebaTokenizer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.stopwords = state["stopwords"]
         self.empty_document_token = state["empty_document_token"]
-        self._jieba = _initialise_jieba()
+        self._jieba = _initialize_jieba()
 
 
 def is_chinese_word(word: str) -> bool:
@@ -118,10 +118,10 @@ def is_chinese_word(word: str) -> bool:
 # Embedding helpers
 
 
-def centre_by_language(
+def center_by_language(
     embeddings: np.ndarray, languages: Iterable[str], min_group_size: int = MIN_LANGUAGE_GROUP_SIZE
 ) -> np.ndarray:
-    """Subtract each language group's mean embedding and re-normalise (rows keep their order).
+    """Subtract each language group's mean embedding and re-normalize (rows keep their order).
 
     Groups with fewer than `min_group_size` posts subtract the global mean instead. A row that the subtraction
     reduces to (almost) zero keeps its original direction, so no row is ever all zeros.
@@ -139,10 +139,10 @@ def centre_by_language(
         means[in_group] = (
             embeddings[in_group].mean(axis=0) if in_group.sum() >= min_group_size else global_mean
         )
-    centred = embeddings - means
-    degenerate = np.linalg.norm(centred, axis=1) <= 1e-9
-    centred[degenerate] = embeddings[degenerate]
-    return normalise_rows(centred).astype(np.float32)
+    centered = embeddings - means
+    degenerate = np.linalg.norm(centered, axis=1) <= 1e-9
+    centered[degenerate] = embeddings[degenerate]
+    return normalize_rows(centered).astype(np.float32)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def _build_bertopic(
 
 def _fit_clusters(
     documents: list[str],
-    centred_embeddings: np.ndarray,
+    centered_embeddings: np.ndarray,
     stopwords: set[str],
     seed: int,
     reduction: str = "umap",
@@ -276,7 +276,7 @@ def _fit_clusters(
     model, parameters = _build_bertopic(len(documents), stopwords, seed, reduction)
     # One BLAS/OpenMP thread: identical floating point results whatever the machine's core count.
     with threadpool_limits(limits=1):
-        topic_per_post, _ = model.fit_transform(documents, embeddings=centred_embeddings)
+        topic_per_post, _ = model.fit_transform(documents, embeddings=centered_embeddings)
     return np.asarray(topic_per_post, dtype=int), model, parameters
 
 
@@ -321,7 +321,7 @@ def _topic_label(topic_id: int, scored_words: list[tuple[str, float]]) -> str:
 
 
 def _representative_note_ids(rows: np.ndarray, embeddings: np.ndarray, note_ids: list[str]) -> list[str]:
-    centroid = normalise_rows(embeddings[rows].mean(axis=0, keepdims=True))[0]
+    centroid = normalize_rows(embeddings[rows].mean(axis=0, keepdims=True))[0]
     similarities = embeddings[rows] @ centroid
     order = sorted(
         range(len(rows)), key=lambda index: (-round(float(similarities[index]), 9), note_ids[rows[index]])
@@ -347,7 +347,7 @@ class TopicFit:
 def fit_post_topics(
     posts: pd.DataFrame, embeddings: np.ndarray, stopwords: set[str], seed: int = 42, reduction: str = "umap"
 ) -> TopicFit:
-    """BERTopic on language-centred embeddings: a topic per post and the topics table (see the module docstring).
+    """BERTopic on language-centered embeddings: a topic per post and the topics table (see the module docstring).
 
     posts: note_id, text, language; row i <-> embeddings[i]. Same input and seed give identical tables, in one
     process or across processes.
@@ -364,17 +364,29 @@ def fit_post_topics(
         "embedding_dimension": int(embeddings.shape[1]) if embeddings.ndim == 2 else 0,
         "seed": int(seed),
         "n_posts": len(note_ids),
-        "language_centring": {"min_group_size": MIN_LANGUAGE_GROUP_SIZE},
+        "language_centering": {"min_group_size": MIN_LANGUAGE_GROUP_SIZE},
     }
     if not note_ids:
         return TopicFit(
-            topic_per_post=pd.DataFrame({"note_id": pd.Series([], dtype=str), "topic_id": pd.Series([], dtype="int64")}),
+            topic_per_post=pd.DataFrame(
+                {"note_id": pd.Series([], dtype=str), "topic_id": pd.Series([], dtype="int64")}
+            ),
             topics=pd.DataFrame(columns=TOPIC_COLUMNS),
-            lineage={**lineage, "method": "empty", "reduction": None, "pca": None, "umap": None, "hdbscan": None,
-                     "n_topics": 0, "n_outlier_posts": 0},
+            lineage={
+                **lineage,
+                "method": "empty",
+                "reduction": None,
+                "pca": None,
+                "umap": None,
+                "hdbscan": None,
+                "n_topics": 0,
+                "n_outlier_posts": 0,
+            },
         )
-    centred = centre_by_language(embeddings, posts["language"])
-    bertopic_topic_per_post, model, parameters = _fit_clusters(documents, centred, stopwords, seed, reduction)
+    centered = center_by_language(embeddings, posts["language"])
+    bertopic_topic_per_post, model, parameters = _fit_clusters(
+        documents, centered, stopwords, seed, reduction
+    )
     renumbering = _renumbered_topics(bertopic_topic_per_post, note_ids)
     topic_per_post = np.array([renumbering[topic] for topic in bertopic_topic_per_post], dtype=np.int64)
 
@@ -396,7 +408,7 @@ def fit_post_topics(
                     :TOP_WORDS_PER_LANGUAGE
                 ],
                 "post_count": int(len(rows)),
-                "representative_note_ids": _representative_note_ids(rows, centred, note_ids),
+                "representative_note_ids": _representative_note_ids(rows, centered, note_ids),
             }
         )
     lineage.update(
@@ -415,4 +427,3 @@ def fit_post_topics(
         topics=pd.DataFrame(topic_rows, columns=TOPIC_COLUMNS),
         lineage=lineage,
     )
-

@@ -9,7 +9,7 @@ Writes, deterministically:
   2026 schema (JSONL, creator_hash, masked nickname, no IP location, "" parents) from corpus_src/crawl_2026.json:
   new comments under some sample posts, the re-crawled posts themselves, and a few new posts, some untitled
   (MediaCrawler then writes title = desc[:255]). An author named as in the 2025 parts is the same person: the same
-  user id, so creator_hash = sha256(user id)[:16] joins the eras. These comments are not gold-labelled;
+  user id, so creator_hash = sha256(user id)[:16] joins the eras. These comments are not gold-labeled;
 - seeds/gold/gold_post_labels.csv and gold_comment_labels.csv: the theme of every post, the emotion and stance of
   every comment, and a fixed train/test split by post (a whole thread is either train or test, stratified by theme,
   so held-out scores measure new threads, not new comments under threads the classifier has seen).
@@ -57,7 +57,7 @@ def display_count(value: int, rng: random.Random) -> str:
     return str(value)
 
 
-def normalise(text: str) -> str:
+def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
@@ -290,8 +290,8 @@ def main(argv: list[str] | None = None) -> None:
         post_labels.append(
             {
                 "note_id": note_id,
-                "title": normalise(post["title"]),
-                "description": normalise(post["desc"]),
+                "title": normalize(post["title"]),
+                "description": normalize(post["desc"]),
                 "theme": post["theme"],
                 "split": split[post["key"]],
             }
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
             {
                 "comment_id": comment_ids[comment["key"]],
                 "note_id": note_ids[comment["post"]],
-                "content": normalise(text),
+                "content": normalize(text),
                 "emotion": comment["emotion"],
                 "stance": comment["stance"],
                 "split": split[comment["post"]],

@@ -1,6 +1,6 @@
 """Turn the written training corpus (corpus_src/training/*.json) into the seed the default classifier learns from.
 
-The corpus was written for this project, register by register (see corpus_src/training/README.md), and labelled
+The corpus was written for this project, register by register (see corpus_src/training/README.md), and labeled
 by the codebook. Writes seeds/training/written_comment_labels.csv, one row per comment with its post's title and
 text, and a fixed split by post: a whole thread is train or test (TEST_SHARE of each register's posts, chosen by a
 hash of the post key), so the written test split measures new threads, like the gold test split.

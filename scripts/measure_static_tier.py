@@ -80,7 +80,11 @@ def corpus_texts(generated_comments: list[str]) -> list[str]:
 def scores(training: pd.DataFrame, test: pd.DataFrame, embed, codebook, cues) -> dict[str, dict[str, float]]:
     """The heads' scores with each text's vector from embed(texts) (the hashes the heads pass are not needed)."""
     heads = HeadsClassifier(
-        TrainingData.from_frame(training), lambda _hashes, texts: embed(texts), "measure", codebook=codebook, cues=cues
+        TrainingData.from_frame(training),
+        lambda _hashes, texts: embed(texts),
+        "measure",
+        codebook=codebook,
+        cues=cues,
     ).fit()
     result = {}
     for evaluation_set, rows in test.groupby("evaluation_set"):

@@ -5,7 +5,7 @@ with
 
 gold as (
 
-    select * from {{ ref('int_gold_comments_contextualised') }}
+    select * from {{ ref('int_gold_comments_contextualized') }}
     where split = 'test'
 
 ),
@@ -19,7 +19,7 @@ written as (
 
 external_corpora as (
 
-    select * from {{ ref('int_labelled_corpora_mapped') }}
+    select * from {{ ref('int_labeled_corpora_mapped') }}
     where corpus_purpose = 'evaluation' and exclusion_reason is null
 
 ),

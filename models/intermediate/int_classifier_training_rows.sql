@@ -4,7 +4,7 @@ with
 
 gold as (
 
-    select * from {{ ref('int_gold_comments_contextualised') }}
+    select * from {{ ref('int_gold_comments_contextualized') }}
     where split = 'train'
 
 ),
@@ -18,7 +18,7 @@ written as (
 
 user_corpora as (
 
-    select * from {{ ref('int_labelled_corpora_mapped') }}
+    select * from {{ ref('int_labeled_corpora_mapped') }}
     where corpus_purpose = 'training' and exclusion_reason is null and emotion is not null
 
 ),

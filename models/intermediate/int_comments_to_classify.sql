@@ -11,7 +11,7 @@ crawl as (
         content_hash,
         post_text,
         post_text_hash
-    from {{ ref('int_comments_contextualised') }}
+    from {{ ref('int_comments_contextualized') }}
 
 ),
 

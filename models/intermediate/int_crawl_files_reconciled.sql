@@ -1,5 +1,5 @@
 -- Per raw file and entity: raw rows, and where each ended up (kept, superseded, quarantined).
--- tests/data/assert_raw_rows_reconcile.sql checks raw_rows = kept_rows + superseded_rows + quarantined_rows.
+-- tests/data/assert_raw_rows_reconcile.sql checks raw_count = kept_count + superseded_count + quarantined_count.
 with
 
 raw_notes as (
@@ -7,7 +7,7 @@ raw_notes as (
     select
         'notes' as entity,
         source_file,
-        count(*) as raw_rows
+        count(*) as raw_count
     from {{ ref('stg_mediacrawler__notes') }}
     group by all
 
@@ -18,7 +18,7 @@ raw_comments as (
     select
         'comments' as entity,
         source_file,
-        count(*) as raw_rows
+        count(*) as raw_count
     from {{ ref('stg_mediacrawler__comments') }}
     group by all
 
@@ -29,7 +29,7 @@ kept_notes as (
     select
         'notes' as entity,
         source_file,
-        count(*) as kept_rows
+        count(*) as kept_count
     from {{ ref('int_notes_kept') }}
     group by all
 
@@ -40,7 +40,7 @@ kept_comments as (
     select
         'comments' as entity,
         source_file,
-        count(*) as kept_rows
+        count(*) as kept_count
     from {{ ref('int_comments_kept') }}
     group by all
 
@@ -51,7 +51,7 @@ superseded as (
     select
         'notes' as entity,
         source_file,
-        count(*) as superseded_rows
+        count(*) as superseded_count
     from {{ ref('int_note_rows_triaged') }}
     where row_status = 'superseded'
     group by all
@@ -61,7 +61,7 @@ superseded as (
     select
         'comments' as entity,
         source_file,
-        count(*) as superseded_rows
+        count(*) as superseded_count
     from {{ ref('int_comment_rows_triaged') }}
     where row_status = 'superseded'
     group by all
@@ -73,13 +73,13 @@ quarantined as (
     select
         entity,
         source_file,
-        count(*) as quarantined_rows
+        count(*) as quarantined_count
     from {{ ref('int_crawl_rows_quarantined') }}
     group by all
 
 ),
 
-raw_rows as (
+raw_count as (
 
     select * from raw_notes
     union all
@@ -98,20 +98,20 @@ kept as (
 final as (
 
     select
-        raw_rows.entity || ':' || raw_rows.source_file as reconciled_file_key,
-        raw_rows.entity,
-        raw_rows.source_file,
-        raw_rows.raw_rows,
-        coalesce(kept.kept_rows, 0) as kept_rows,
-        coalesce(superseded.superseded_rows, 0) as superseded_rows,
-        coalesce(quarantined.quarantined_rows, 0) as quarantined_rows
-    from raw_rows
+        raw_count.entity || ':' || raw_count.source_file as reconciled_file_key,
+        raw_count.entity,
+        raw_count.source_file,
+        raw_count.raw_count,
+        coalesce(kept.kept_count, 0) as kept_count,
+        coalesce(superseded.superseded_count, 0) as superseded_count,
+        coalesce(quarantined.quarantined_count, 0) as quarantined_count
+    from raw_count
     left join kept
-        on raw_rows.entity = kept.entity and raw_rows.source_file = kept.source_file
+        on raw_count.entity = kept.entity and raw_count.source_file = kept.source_file
     left join superseded
-        on raw_rows.entity = superseded.entity and raw_rows.source_file = superseded.source_file
+        on raw_count.entity = superseded.entity and raw_count.source_file = superseded.source_file
     left join quarantined
-        on raw_rows.entity = quarantined.entity and raw_rows.source_file = quarantined.source_file
+        on raw_count.entity = quarantined.entity and raw_count.source_file = quarantined.source_file
 
 )
 

@@ -4,7 +4,7 @@ with
 
 comments as (
 
-    select * from {{ ref('int_comments_labelled') }}
+    select * from {{ ref('int_comments_labeled') }}
     where classification_status = 'ok' and theme is not null
 
 ),

@@ -1,5 +1,5 @@
 -- What the theme step reads for each post: the post itself and its first 30 comments, for the crawl's posts and
--- for the gold train posts (whose labelled themes become the theme prototypes). The first comments, not the
+-- for the gold train posts (whose labeled themes become the theme prototypes). The first comments, not the
 -- most liked: a re-crawl with new comments then leaves the evidence, and so the fitted topics, unchanged. Also each
 -- codebook theme's English and Chinese description (as written in the seed), so that they are embedded once, in
 -- the embedding stage, like any other text.

@@ -41,7 +41,7 @@ evaluation_rows as (
 ),
 
 -- The heads read each comment's vector and its post's (the context of stance).
-labelled as (
+labeled as (
 
     select
         content_hash as text_hash,
@@ -71,7 +71,7 @@ unioned as (
     union all
     select * from crawl_comments
     union all
-    select * from labelled
+    select * from labeled
 
 ),
 

@@ -148,7 +148,7 @@ per_label as (
         per_task.evaluation_set,
         codebook_labels.task,
         codebook_labels.label,
-        count(pairs.task) filter (where pairs.gold_label = codebook_labels.label) as support,
+        count(pairs.task) filter (where pairs.gold_label = codebook_labels.label) as gold_count,
         count(pairs.task) filter (where pairs.predicted_label = codebook_labels.label) as predicted_count,
         count(pairs.task) filter (
             where pairs.gold_label = codebook_labels.label and pairs.predicted_label = codebook_labels.label
@@ -165,9 +165,9 @@ label_metrics as (
     select
         *,
         {{ safe_divide('true_positive_count', 'predicted_count') }} as label_precision,
-        {{ safe_divide('true_positive_count', 'support') }} as recall,
+        {{ safe_divide('true_positive_count', 'gold_count') }} as recall,
         case
-            when support + predicted_count > 0 then 2.0 * true_positive_count / (support + predicted_count)
+            when gold_count + predicted_count > 0 then 2.0 * true_positive_count / (gold_count + predicted_count)
         end as f1
     from per_label
 
@@ -182,8 +182,8 @@ task_summary as (
     select
         label_metrics.evaluation_set,
         label_metrics.task,
-        avg(label_metrics.f1) filter (where label_metrics.support > 0) as macro_f1,
-        sum(label_metrics.support::double * label_metrics.predicted_count)
+        avg(label_metrics.f1) filter (where label_metrics.gold_count > 0) as macro_f1,
+        sum(label_metrics.gold_count::double * label_metrics.predicted_count)
         / (any_value(per_task.evaluated_count)::double ^ 2) as chance_agreement
     from label_metrics
     inner join per_task
@@ -230,7 +230,7 @@ final as (
         label_metrics.label_precision as precision,
         label_metrics.recall,
         label_metrics.f1,
-        label_metrics.support,
+        label_metrics.gold_count,
         label_metrics.predicted_count,
         per_task.accuracy,
         task_summary.macro_f1,

@@ -1,9 +1,9 @@
--- int_comments_labelled, published; the enforced contract in _marts__models.yml lists its columns.
+-- int_comments_labeled, published; the enforced contract in _marts__models.yml lists its columns.
 with
 
 comments as (
 
-    select * from {{ ref('int_comments_labelled') }}
+    select * from {{ ref('int_comments_labeled') }}
 
 )
 

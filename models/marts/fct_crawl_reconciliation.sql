@@ -12,10 +12,10 @@ final as (
         reconciled_file_key,
         entity,
         source_file,
-        raw_rows,
-        kept_rows,
-        superseded_rows,
-        quarantined_rows
+        raw_count,
+        kept_count,
+        superseded_count,
+        quarantined_count
     from reconciled
 
 )

@@ -1,5 +1,5 @@
 -- The study's headline findings, each computed twice: over every classified comment (label_scope 'all') and
--- over the confidently labelled ones only ('confident': emotion and stance confidence both at least the
+-- over the confidently labeled ones only ('confident': emotion and stance confidence both at least the
 -- confident_label_threshold var). A finding names a subject (a theme or a stance) that should lead every other
 -- candidate on a metric; finding_holds says whether it strictly leads the runner-up.
 with
@@ -116,7 +116,11 @@ theme_entropy as (
     select
         theme_emotion_shares.label_scope,
         theme_emotion_shares.theme,
-        {{ normalized_entropy('theme_emotion_shares.emotion_share', 'any_value(emotion_count.emotion_count)', 'theme_emotion_shares.emotion') }}
+        {{ normalized_entropy(
+            'theme_emotion_shares.emotion_share',
+            'any_value(emotion_count.emotion_count)',
+            'theme_emotion_shares.emotion'
+        ) }}
             as emotion_entropy_normalized
     from theme_emotion_shares
     cross join emotion_count

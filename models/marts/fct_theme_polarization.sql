@@ -87,8 +87,10 @@ entropy as (
 
     select
         emotion_shares.theme,
-        {{ normalized_entropy('emotion_shares.emotion_share', 'any_value(emotion_count.emotion_count)', 'emotion_shares.emotion') }}
-            as emotion_balance
+        {{ normalized_entropy(
+            'emotion_shares.emotion_share', 'any_value(emotion_count.emotion_count)', 'emotion_shares.emotion'
+        ) }}
+            as emotion_entropy_normalized
     from emotion_shares
     cross join emotion_count
     group by emotion_shares.theme
@@ -110,7 +112,7 @@ final as (
         per_theme.positive_share,
         per_theme.negative_share,
         per_theme.neutral_valence_share,
-        entropy.emotion_balance,
+        entropy.emotion_entropy_normalized,
         case
             when per_theme.stance_polarization is not null
                 then rank() over (order by per_theme.stance_polarization desc nulls last)

@@ -1,6 +1,6 @@
 """The interface every comment classifier backend implements.
 
-A backend takes items (a comment's normalised text plus its post as context) and returns one result per item, in
+A backend takes items (a comment's normalized text plus its post as context) and returns one result per item, in
 order. A result is never dropped: an item the backend could not label comes back with status "unclassified" and the
 error kept, so that the warehouse can show it and retry it later.
 """
@@ -20,9 +20,11 @@ SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 @dataclass(frozen=True)
 class ClassificationItem:
     key: str  # stable cache key of (text, context); results are matched back on it
-    text: str  # the comment, normalised
+    text: str  # the comment, normalized
     context: str | None = None  # the post (title + desc) the comment sits under
-    text_hash: str | None = None  # the warehouse's hashes of text and context (macros/text_hash.sql), where the
+    text_hash: str | None = (
+        None  # the warehouse's hashes of text and context (macros/text_hash.sql), where the
+    )
     context_hash: str | None = None  # backend reads stored embeddings
 
 

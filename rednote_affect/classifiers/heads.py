@@ -8,7 +8,7 @@ Emotion, valence and stance each get two logistic-regression heads whose probabi
 - a character n-gram head (1-3 grams), which catches slang and stickers (哈哈哈, 呵呵, [笑哭R]) an embedding blurs.
 
 An emotion's probability is then multiplied by its valence's probability from the valence head, to the power
-VALENCE_WEIGHT, and renormalised: the valence head learns from every row of a sign at once, so a label of the
+VALENCE_WEIGHT, and renormalized: the valence head learns from every row of a sign at once, so a label of the
 wrong valence, the worst error, becomes rarer.
 
 Confidences are calibrated by temperature scaling: heads fitted on the training rows of 80% of the posts
@@ -17,7 +17,7 @@ every row, apply it.
 
 Training is deterministic (lbfgs, fixed order). `version` is a hash of everything that determines the labels (the
 training rows, the embedding model, this module's feature version), so the heads retrain, and every comment is
-relabelled, exactly when the training data change.
+relabeled, exactly when the training data change.
 """
 
 from __future__ import annotations
@@ -87,9 +87,14 @@ class TrainingData:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> TrainingData:
         stance = [None if pd.isna(value) else str(value) for value in frame["stance"]]
-        return cls(frame["content"].astype(str).tolist(), frame["post_text"].fillna("").astype(str).tolist(),
-                   frame["emotion"].astype(str).tolist(), stance, frame["content_hash"].astype(str).tolist(),
-                   frame["post_text_hash"].astype(str).tolist())
+        return cls(
+            frame["content"].astype(str).tolist(),
+            frame["post_text"].fillna("").astype(str).tolist(),
+            frame["emotion"].astype(str).tolist(),
+            stance,
+            frame["content_hash"].astype(str).tolist(),
+            frame["post_text_hash"].astype(str).tolist(),
+        )
 
     def fingerprint(self) -> str:
         rows = sorted(
@@ -98,8 +103,8 @@ class TrainingData:
         return stable_hash(*("\x1e".join(row) for row in rows), length=32)
 
 
-def _logistic(regularisation: float, balanced: bool = True) -> LogisticRegression:
-    return LogisticRegression(C=regularisation, max_iter=3000, class_weight="balanced" if balanced else None)
+def _logistic(regularization: float, balanced: bool = True) -> LogisticRegression:
+    return LogisticRegression(C=regularization, max_iter=3000, class_weight="balanced" if balanced else None)
 
 
 def _blend(
@@ -154,7 +159,9 @@ class _FittedHeads:
         valence = [owner.codebook.emotion_valence[label] for label in emotion]
         has_stance = np.array([data.stance[i] is not None for i in rows])
         comment_vectors = owner.embed_lookup([data.content_hash[i] for i in rows], content)
-        post_vectors = owner.embed_lookup([data.post_text_hash[i] for i in rows], [data.post_text[i] for i in rows])
+        post_vectors = owner.embed_lookup(
+            [data.post_text_hash[i] for i in rows], [data.post_text[i] for i in rows]
+        )
         emotion_x = owner.emotion_features(content, comment_vectors)
         self.ngrams = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, lowercase=True
@@ -164,11 +171,11 @@ class _FittedHeads:
         stance = [data.stance[i] for i in rows[has_stance]]
         # The emotion heads keep the training rows' label frequencies: balancing them made rare labels (pride,
         # gratitude) fire on text that carries none, which cost the dev sets more than it gained the gold test.
-        self.emotion_embedding_head = _logistic(owner.regularisation, balanced=False).fit(emotion_x, emotion)
+        self.emotion_embedding_head = _logistic(owner.regularization, balanced=False).fit(emotion_x, emotion)
         self.emotion_ngram_head = _logistic(10.0, balanced=False).fit(ngram_x, emotion)
-        self.valence_embedding_head = _logistic(owner.regularisation).fit(emotion_x, valence)
+        self.valence_embedding_head = _logistic(owner.regularization).fit(emotion_x, valence)
         self.valence_ngram_head = _logistic(10.0).fit(ngram_x, valence)
-        self.stance_embedding_head = _logistic(owner.regularisation).fit(stance_x[has_stance], stance)
+        self.stance_embedding_head = _logistic(owner.regularization).fit(stance_x[has_stance], stance)
         self.stance_ngram_head = _logistic(10.0).fit(ngram_x[has_stance], stance)
 
     def probabilities(self, owner: HeadsClassifier, inputs: PredictionInputs):
@@ -209,21 +216,21 @@ class HeadsClassifier:
         embedding_model_id: str,
         codebook: Codebook | None = None,
         cues: dict[str, list[str]] | None = None,
-        regularisation: float = 4.0,
+        regularization: float = 4.0,
         cache_dir: Path | None = None,
     ):
         if not training.content:
-            raise ValueError("the heads classifier needs labelled training rows (gold seed, split = 'train')")
+            raise ValueError("the heads classifier needs labeled training rows (gold seed, split = 'train')")
         self.training = training
         self.embed_lookup = embed_lookup
         self.codebook = codebook or load_codebook()
         self.cues = cues or {}
-        self.regularisation = regularisation
+        self.regularization = regularization
         self.model_id = embedding_model_id
         self.version = stable_hash(
             FEATURE_VERSION,
             embedding_model_id,
-            str(regularisation),
+            str(regularization),
             str(sorted(NGRAM_WEIGHTS.items())),
             f"{VALENCE_WEIGHT}:{CALIBRATION_SHARE}",
             stable_hash(*sorted(f"{k}={v}" for k, v in self.cues.items())),
@@ -304,9 +311,14 @@ class HeadsClassifier:
     def classify(self, items: list[ClassificationItem]) -> list[ClassificationResult]:
         if not items:
             return []
-        frame = self.predict_frame(PredictionInputs([item.text for item in items], [item.context or "" for item in items],
-                                                    [item.text_hash for item in items],
-                                                    [item.context_hash for item in items]))
+        frame = self.predict_frame(
+            PredictionInputs(
+                [item.text for item in items],
+                [item.context or "" for item in items],
+                [item.text_hash for item in items],
+                [item.context_hash for item in items],
+            )
+        )
         return [
             ClassificationResult(
                 key=item.key,

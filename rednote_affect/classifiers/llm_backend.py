@@ -29,7 +29,7 @@ Example::
     classifier = LLMClassifier(base_url="http://localhost:11434/v1", model="qwen2.5:7b-instruct")
     results = classifier.classify(items)
 
-Behaviour:
+Behavior:
 
 - The API key is read from the environment variable named by ``api_key_env`` at call time; without one no
   Authorization header is sent (local servers). The key never appears in logs, errors, ``version`` or ``repr``.
@@ -127,7 +127,7 @@ class InvalidAnswer(ValueError):
     """The model's answer is not JSON with codebook labels; the message says why."""
 
 
-def _normalise_label(value: str) -> str:
+def _normalize_label(value: str) -> str:
     return value.strip().lower().replace("-", "_").replace(" ", "_")
 
 
@@ -158,10 +158,10 @@ def parse_answer(content: str | None, codebook: Codebook) -> tuple[str, str]:
         value = answer.get(task)
         if not isinstance(value, str):
             problems.append(f"missing {task}" if value is None else f"invalid {task} {str(value)[:40]!r}")
-        elif _normalise_label(value) not in allowed:
+        elif _normalize_label(value) not in allowed:
             problems.append(f"invalid {task} {value[:40]!r}")
         else:
-            labels[task] = _normalise_label(value)
+            labels[task] = _normalize_label(value)
     if problems:
         raise InvalidAnswer("; ".join(problems))
     return labels["emotion"], labels["stance"]

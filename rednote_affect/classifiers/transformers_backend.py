@@ -89,7 +89,7 @@ def load_label_map(path: Path = LABEL_MAP_PATH) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def _normalise_label(label: str) -> str:
+def _normalize_label(label: str) -> str:
     return str(label).strip().lower()
 
 
@@ -168,7 +168,7 @@ def _entailment_index(checkpoint: _Checkpoint) -> int:
 
 
 def _label_map_lookup(label_map: pd.DataFrame | None, codebook: Codebook) -> dict[tuple[str, str], str]:
-    """Validate the label-map table and return {(task, normalised model label): codebook label}."""
+    """Validate the label-map table and return {(task, normalized model label): codebook label}."""
     if label_map is None:
         return {}
     missing = [column for column in LABEL_MAP_COLUMNS if column not in label_map.columns]
@@ -186,7 +186,7 @@ def _label_map_lookup(label_map: pd.DataFrame | None, codebook: Codebook) -> dic
             raise ValueError(
                 f"label map maps {task} '{model_label}' to '{codebook_label}', not a codebook {task}"
             )
-        key = (task, _normalise_label(model_label))
+        key = (task, _normalize_label(model_label))
         if lookup.get(key, codebook_label) != codebook_label:
             raise ValueError(
                 f"label map maps {task} '{model_label}' to both '{lookup[key]}' and '{codebook_label}'"
@@ -201,11 +201,11 @@ def _class_mapping(
     """For each class index: (codebook label, None) or (UNCLASSIFIED, error naming the unmapped model label)."""
     mapping: dict[int, tuple[str, str | None]] = {}
     for index, model_label in id2label.items():
-        normalised = _normalise_label(model_label)
-        if (task, normalised) in lookup:
-            mapping[index] = (lookup[(task, normalised)], None)
-        elif normalised in codebook_labels:
-            mapping[index] = (normalised, None)
+        normalized = _normalize_label(model_label)
+        if (task, normalized) in lookup:
+            mapping[index] = (lookup[(task, normalized)], None)
+        elif normalized in codebook_labels:
+            mapping[index] = (normalized, None)
         else:
             mapping[index] = (UNCLASSIFIED, f"unmapped {task} model label '{model_label}'")
     return mapping

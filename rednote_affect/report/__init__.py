@@ -37,7 +37,7 @@ FIGURE_FILES: dict[str, tuple[str, Callable[[ReportData, Codebook], Figure | Non
         tables.identity_asymmetry_tables,
     ),
     "polarization_ranking": (
-        "Themes ranked by stance polarisation",
+        "Themes ranked by stance polarization",
         figures.polarization_ranking,
         lambda data, codebook: [tables.polarization_table(data, codebook)],
     ),

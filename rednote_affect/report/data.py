@@ -23,13 +23,9 @@ def _same(*names: str) -> dict[str, str]:
 MART_COLUMNS: dict[str, dict[str, str]] = {
     "fct_posts": _same("note_id", "theme", "published_at"),
     "fct_comments": _same("comment_id", "theme", "identity"),
-    "fct_crawl_reconciliation": {
-        **_same("entity", "source_file"),
-        "raw_count": "raw_rows",
-        "kept_count": "kept_rows",
-        "superseded_count": "superseded_rows",
-        "quarantined_count": "quarantined_rows",
-    },
+    "fct_crawl_reconciliation": _same(
+        "entity", "source_file", "raw_count", "kept_count", "superseded_count", "quarantined_count"
+    ),
     "fct_emotion_by_theme_stance": _same(
         "theme",
         "stance",
@@ -41,21 +37,19 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "share_within_stance_lower",
         "share_within_stance_upper",
     ),
-    "fct_theme_polarization": {
-        **_same(
-            "theme",
-            "comment_count",
-            "pro_china_share",
-            "neutral_share",
-            "pro_foreign_share",
-            "mean_stance_position",
-            "stance_polarization",
-            "mean_valence",
-            "affective_polarization",
-            "polarization_rank",
-        ),
-        "emotion_entropy_normalized": "emotion_balance",
-    },
+    "fct_theme_polarization": _same(
+        "theme",
+        "comment_count",
+        "pro_china_share",
+        "neutral_share",
+        "pro_foreign_share",
+        "mean_stance_position",
+        "stance_polarization",
+        "mean_valence",
+        "affective_polarization",
+        "polarization_rank",
+        "emotion_entropy_normalized",
+    ),
     "fct_identity_asymmetry": _same(
         "theme",
         "emotion",
@@ -85,7 +79,7 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "precision",
         "recall",
         "f1",
-        "support",
+        "gold_count",
         "predicted_count",
         "accuracy",
         "macro_f1",

@@ -20,9 +20,9 @@ from rednote_affect.report.tables import count, evaluation_sets, identity_totals
 
 # |adjusted residual| above this marks a cell that departs from independence at the 5 % level (uncorrected).
 RESIDUAL_MARK = 1.96
-CHINESE_COLOUR = "#c0392b"
-FOREIGN_COLOUR = "#2c7fb8"
-SET_COLOURS = ("#41ab5d", "#6a51a3", "#d94801", "#2c7fb8", "#969696")
+CHINESE_COLOR = "#c0392b"
+FOREIGN_COLOR = "#2c7fb8"
+SET_COLORS = ("#41ab5d", "#6a51a3", "#d94801", "#2c7fb8", "#969696")
 FIGURE_DPI = 110
 PANEL_COLUMNS = 4
 
@@ -87,7 +87,7 @@ def emotion_by_stance(data: ReportData, codebook: Codebook) -> Figure | None:
     association = data.emotion_stance_association
     residuals = association.set_index(["theme", "emotion", "stance"])["adjusted_residual"]
     theme_statistics = association.groupby("theme").first()
-    colour_max = max(float(np.nanmax(shares.to_numpy(dtype=float), initial=0.0)), 0.01)
+    color_max = max(float(np.nanmax(shares.to_numpy(dtype=float), initial=0.0)), 0.01)
 
     figure, axes = _panel_grid(len(themes), panel_width=3.3, panel_height=4.4)
     image = None
@@ -96,7 +96,7 @@ def emotion_by_stance(data: ReportData, codebook: Codebook) -> Figure | None:
             [[shares.get((theme, emotion, stance), np.nan) for stance in stances] for emotion in emotions],
             dtype=float,
         )
-        image = panel.imshow(grid, cmap="Blues", vmin=0.0, vmax=colour_max, aspect="auto")
+        image = panel.imshow(grid, cmap="Blues", vmin=0.0, vmax=color_max, aspect="auto")
         for row, emotion in enumerate(emotions):
             for column, stance in enumerate(stances):
                 value = grid[row, column]
@@ -115,7 +115,7 @@ def emotion_by_stance(data: ReportData, codebook: Codebook) -> Figure | None:
                     ha="center",
                     va="center",
                     fontsize=7,
-                    color="white" if value > 0.55 * colour_max else "black",
+                    color="white" if value > 0.55 * color_max else "black",
                 )
         panel.set_xticks(
             range(len(stances)),
@@ -156,13 +156,13 @@ def identity_emotion_asymmetry(data: ReportData, codebook: Codebook) -> Figure |
     positions = np.arange(len(emotions))
     bar_height = 0.4
     for axes_index, (theme, panel) in enumerate(zip(themes, axes, strict=True)):
-        for identity, colour, offset in (("chinese", CHINESE_COLOUR, -1), ("foreign", FOREIGN_COLOUR, 1)):
+        for identity, color, offset in (("chinese", CHINESE_COLOR, -1), ("foreign", FOREIGN_COLOR, 1)):
             shares = [cells[f"{identity}_share"].get((theme, emotion), np.nan) for emotion in emotions]
             panel.barh(
                 positions + offset * bar_height / 2,
                 100 * np.array(shares, dtype=float),
                 bar_height,
-                color=colour,
+                color=color,
                 label=identity,
             )
         panel.set_yticks(positions, emotions)
@@ -188,19 +188,19 @@ def identity_emotion_asymmetry(data: ReportData, codebook: Codebook) -> Figure |
 
 
 def polarization_ranking(data: ReportData, codebook: Codebook) -> Figure | None:
-    """Themes ranked by stance polarisation, affective polarisation alongside."""
+    """Themes ranked by stance polarization, affective polarization alongside."""
     frame = by_polarization(data.theme_polarization, codebook.themes)
     if frame.empty:
         return None
     figure = Figure(figsize=(10, 0.45 * len(frame) + 1.6), layout="constrained")
     stance_axes, affect_axes = figure.subplots(1, 2, sharey=True)
     positions = np.arange(len(frame))
-    for panel, column, colour, title in (
-        (stance_axes, "stance_polarization", "#6a51a3", "stance polarisation"),
-        (affect_axes, "affective_polarization", "#d94801", "affective polarisation"),
+    for panel, column, color, title in (
+        (stance_axes, "stance_polarization", "#6a51a3", "stance polarization"),
+        (affect_axes, "affective_polarization", "#d94801", "affective polarization"),
     ):
         values = frame[column].to_numpy(dtype=float)
-        panel.barh(positions, np.nan_to_num(values), color=colour)
+        panel.barh(positions, np.nan_to_num(values), color=color)
         for position, value in zip(positions, values, strict=True):
             panel.text(
                 0 if np.isnan(value) else value, position, f" {number(value)}", va="center", fontsize=8
@@ -213,7 +213,7 @@ def polarization_ranking(data: ReportData, codebook: Codebook) -> Figure | None:
     )
     stance_axes.invert_yaxis()
     figure.suptitle(
-        "Themes ranked by stance polarisation (top = most polarised), affective polarisation alongside"
+        "Themes ranked by stance polarization (top = most polarised), affective polarization alongside"
     )
     return figure
 
@@ -229,7 +229,7 @@ def classifier_agreement(data: ReportData, codebook: Codebook) -> Figure | None:
     labels_by_task = {
         task: ordered(frame.loc[frame["task"] == task, "label"], label_orders.get(task, ())) for task in tasks
     }
-    f1_scores = frame[frame["support"] > 0].set_index(["evaluation_set", "task", "label"])["f1"]
+    f1_scores = frame[frame["gold_count"] > 0].set_index(["evaluation_set", "task", "label"])["f1"]
     macro_f1 = frame.groupby(["evaluation_set", "task"])["macro_f1"].first()
 
     bar_height = 0.8 / len(sets)
@@ -253,7 +253,7 @@ def classifier_agreement(data: ReportData, codebook: Codebook) -> Figure | None:
                 positions + (set_index - (len(sets) - 1) / 2) * bar_height,
                 np.nan_to_num(scores),
                 bar_height,
-                color=SET_COLOURS[set_index % len(SET_COLOURS)],
+                color=SET_COLORS[set_index % len(SET_COLORS)],
                 label=f"{evaluation_set} (macro-F1 {number(macro_f1.get((evaluation_set, task)), 2)})",
             )
         panel.set_yticks(positions, labels)

@@ -312,11 +312,11 @@ def polarization_table(data: ReportData, codebook: Codebook) -> Table:
             "stance_polarization": number(row["stance_polarization"]),
             "mean_valence": number(row["mean_valence"]),
             "affective_polarization": number(row["affective_polarization"]),
-            "emotion entropy (normalised)": number(row["emotion_entropy_normalized"]),
+            "emotion entropy (normalized)": number(row["emotion_entropy_normalized"]),
         }
         for _, row in frame.iterrows()
     ]
-    return table(rows, "Polarisation per theme")
+    return table(rows, "Polarization per theme")
 
 
 # ---------------------------------------------------------------------------------------------------- agreement
@@ -381,7 +381,7 @@ def agreement_tables(data: ReportData, codebook: Codebook) -> list[Table]:
                 "precision": number(cell["precision"]),
                 "recall": number(cell["recall"]),
                 "f1": number(cell["f1"]),
-                "support": count(cell["support"]),
+                "gold count": count(cell["gold_count"]),
                 "predicted": count(cell["predicted_count"]),
             }
             for task in ordered(in_set["task"], AGREEMENT_TASKS)

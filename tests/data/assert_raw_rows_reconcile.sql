@@ -2,9 +2,9 @@
 select
     entity,
     source_file,
-    raw_rows,
-    kept_rows,
-    superseded_rows,
-    quarantined_rows
+    raw_count,
+    kept_count,
+    superseded_count,
+    quarantined_count
 from {{ ref('int_crawl_files_reconciled') }}
-where raw_rows != kept_rows + superseded_rows + quarantined_rows
+where raw_count != kept_count + superseded_count + quarantined_count

@@ -48,7 +48,7 @@ VOCABULARY = [
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory):
-    """A randomly initialised sentence-transformers checkpoint (16 dimensions) on disk; nothing is downloaded."""
+    """A randomly initialized sentence-transformers checkpoint (16 dimensions) on disk; nothing is downloaded."""
     import torch
     import transformers
     from sentence_transformers import SentenceTransformer, models

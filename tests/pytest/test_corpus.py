@@ -152,6 +152,6 @@ def test_2026_part_has_the_new_schema_and_returning_authors(repo, corpus):
     assert note_ids & {row["note_id"] for row in corpus["notes"]}
     untitled = [row for row in notes if row["title"] == row["desc"][:255]]
     assert len(untitled) >= 2
-    # The 2026 comments are not gold-labelled, and were written after the schema change.
+    # The 2026 comments are not gold-labeled, and were written after the schema change.
     assert not ids & set(corpus["gold_comments"]["comment_id"])
     assert min(int(row["create_time"]) for row in comments) >= 1782918120000

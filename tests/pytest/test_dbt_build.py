@@ -23,7 +23,7 @@ def test_every_raw_row_is_accounted_for(built):
     rows = query(
         built,
         """
-        select entity, source_file, raw_rows, kept_rows, superseded_rows, quarantined_rows
+        select entity, source_file, raw_count, kept_count, superseded_count, quarantined_count
         from marts.fct_crawl_reconciliation order by entity, source_file""",
     )
     assert rows == [
@@ -289,15 +289,20 @@ def test_sql_statistics_agree_with_scipy_and_statsmodels(built):
     for count, total, lower, upper in cells:
         expected = proportion_confint(int(count), int(total), alpha=0.05, method="wilson")
         assert (lower, upper) == pytest.approx(expected, abs=1e-12)
-    per_theme = query(built, """select theme, list(chinese_count order by emotion), list(foreign_count order by
-        emotion), any_value(js_divergence) from marts.fct_identity_asymmetry group by theme""")
+    per_theme = query(
+        built,
+        """select theme, list(chinese_count order by emotion), list(foreign_count order by
+        emotion), any_value(js_divergence) from marts.fct_identity_asymmetry group by theme""",
+    )
     assert any(divergence is not None for *_, divergence in per_theme)
     for _theme, chinese, foreign, divergence in per_theme:
         if sum(chinese) == 0 or sum(foreign) == 0:
             assert divergence is None
         else:
             assert divergence == pytest.approx(jensenshannon(chinese, foreign, base=2) ** 2, abs=1e-12)
-    entropies = query(built, """select polarization.theme, polarization.emotion_balance,
+    entropies = query(
+        built,
+        """select polarization.theme, polarization.emotion_entropy_normalized,
         list(coalesce(counts.n, 0) order by emotions.emotion)
         from marts.fct_theme_polarization as polarization
         cross join seeds.codebook_emotions as emotions
@@ -305,13 +310,17 @@ def test_sql_statistics_agree_with_scipy_and_statsmodels(built):
                    where classification_status = 'ok' group by all) as counts
             on counts.theme = polarization.theme and counts.emotion = emotions.emotion
         where polarization.comment_count > 0
-        group by polarization.theme, polarization.emotion_balance""")
+        group by polarization.theme, polarization.emotion_entropy_normalized""",
+    )
     assert entropies
     for _theme, normalized_entropy, counts in entropies:
         assert normalized_entropy == pytest.approx(entropy(counts) / np.log(len(counts)), abs=1e-12)
-    tables = query(built, """select theme, list(observed_count order by emotion, stance), any_value(chi_square),
+    tables = query(
+        built,
+        """select theme, list(observed_count order by emotion, stance), any_value(chi_square),
         any_value(p_value), any_value(degrees_of_freedom) from marts.fct_emotion_stance_association
-        group by theme""")
+        group by theme""",
+    )
     tested = 0
     for _theme, observed, chi_square, p_value, degrees_of_freedom in tables:
         table = np.array(observed).reshape(-1, 3)  # emotions × the 3 codebook stances
@@ -320,7 +329,9 @@ def test_sql_statistics_agree_with_scipy_and_statsmodels(built):
             assert chi_square is None
             continue
         statistic, expected_p, dof, _ = chi2_contingency(table, correction=False)
-        assert (chi_square, p_value, degrees_of_freedom) == pytest.approx((statistic, expected_p, dof), rel=1e-9)
+        assert (chi_square, p_value, degrees_of_freedom) == pytest.approx(
+            (statistic, expected_p, dof), rel=1e-9
+        )
         tested += 1
     assert tested
 
@@ -355,7 +366,7 @@ def test_stores_every_raw_row_is_accounted_for(built_stores):
     rows = stores_query(
         built_stores,
         """
-        select entity, source_file, raw_rows, kept_rows, superseded_rows, quarantined_rows
+        select entity, source_file, raw_count, kept_count, superseded_count, quarantined_count
         from marts.fct_crawl_reconciliation order by entity, source_file""",
     )
     assert rows == [
@@ -519,7 +530,7 @@ def test_warehouse_named_after_a_keyword_builds_staging(repo, fixture_crawl, tmp
 
 
 def test_user_training_and_evaluation_sets(repo, fixture_crawl, built, tmp_path):
-    """A lab's own labelled corpora: one CSV added to training (through a label map), one JSONL measured on.
+    """A lab's own labeled corpora: one CSV added to training (through a label map), one JSONL measured on.
 
     The heads retrain (a new classifier version) on the extra rows, and fct_classifier_agreement gains the set."""
     import shutil
@@ -586,7 +597,7 @@ def test_user_training_and_evaluation_sets(repo, fixture_crawl, built, tmp_path)
     assert summary == {"emotion": 3, "valence": 3}
     assert query(
         tmp_path,
-        """select count(*) from intermediate.int_labelled_corpora_mapped
+        """select count(*) from intermediate.int_labeled_corpora_mapped
                               where exclusion_reason is null""",
     ) == [(8,)]
 
@@ -678,7 +689,7 @@ def test_eras_every_raw_row_is_accounted_for(built_eras):
     rows = query(
         built_eras,
         """
-        select entity, source_file, raw_rows, kept_rows, superseded_rows, quarantined_rows
+        select entity, source_file, raw_count, kept_count, superseded_count, quarantined_count
         from marts.fct_crawl_reconciliation order by entity, source_file""",
     )
     assert rows == [
@@ -800,7 +811,7 @@ def test_inferred_identity_end_to_end(repo, built_eras):
     agreement = query(
         built_eras,
         """
-        select label, support, accuracy, macro_f1, cohens_kappa, classifier_backend from marts.fct_classifier_agreement
+        select label, gold_count, accuracy, macro_f1, cohens_kappa, classifier_backend from marts.fct_classifier_agreement
         where evaluation_set = 'held_out_authors' and task = 'identity' order by label""",
     )
     assert [row[0] for row in agreement] == ["chinese", "foreign"]

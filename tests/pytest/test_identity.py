@@ -83,7 +83,7 @@ def test_split_is_by_author_and_stable():
     assert held_out == [key for key in keys if is_test_author(key)]
 
 
-def test_held_out_authors_never_train_and_unknown_comments_are_labelled():
+def test_held_out_authors_never_train_and_unknown_comments_are_labeled():
     comments = corpus()
     result = infer_identities(comments.drop(columns="truth"), None, log=lambda _: None).to_pandas()
     assert list(result.columns) == output_schema().names

@@ -39,12 +39,15 @@ def text_hash(text: str) -> str:
 
 
 def training_data(contents, posts, emotions, stances):
-    return TrainingData(contents, posts, emotions, stances, [text_hash(t) for t in contents],
-                        [text_hash(t) for t in posts])
+    return TrainingData(
+        contents, posts, emotions, stances, [text_hash(t) for t in contents], [text_hash(t) for t in posts]
+    )
 
 
 def inputs(contents, contexts):
-    return PredictionInputs(contents, contexts, [text_hash(t) for t in contents], [text_hash(t) for t in contexts])
+    return PredictionInputs(
+        contents, contexts, [text_hash(t) for t in contents], [text_hash(t) for t in contexts]
+    )
 
 
 def texts_table(texts):
@@ -121,13 +124,20 @@ class CountingClassifier:
 
 
 def items_table(texts):
-    return pa.table({"classification_input_key": [text_hash(t) for t in texts], "content": texts,
-                     "content_hash": [text_hash(t) for t in texts], "post_text": ["post"] * len(texts),
-                     "post_text_hash": [text_hash("post")] * len(texts)})
+    return pa.table(
+        {
+            "classification_input_key": [text_hash(t) for t in texts],
+            "content": texts,
+            "content_hash": [text_hash(t) for t in texts],
+            "post_text": ["post"] * len(texts),
+            "post_text_hash": [text_hash("post")] * len(texts),
+        }
+    )
 
 
 CURRENT_LABEL_ORDER = yaml.safe_load((Path(__file__).parents[2] / "dbt_project.yml").read_text())["vars"][
-    "current_label_order"]
+    "current_label_order"
+]
 
 
 def label_pending(items, stored, classifier, cache_dir):
@@ -142,9 +152,12 @@ def label_pending(items, stored, classifier, cache_dir):
         session.register("stored_arrow", stored)
         session.execute("create table labels as select * from stored_arrow")
         table = "labels"
-    pending, pending_stored, labelled = pending_inputs(session, session.from_arrow(items), table, CURRENT_LABEL_ORDER)(
-        classifier.backend, classifier.model_id, classifier.version)
-    return classify_new_comments(pending, pending_stored, classifier, cache_dir=cache_dir, labelled_keys=labelled)
+    pending, pending_stored, labeled = pending_inputs(
+        session, session.from_arrow(items), table, CURRENT_LABEL_ORDER
+    )(classifier.backend, classifier.model_id, classifier.version)
+    return classify_new_comments(
+        pending, pending_stored, classifier, cache_dir=cache_dir, labeled_keys=labeled
+    )
 
 
 def merge(stored, new):
@@ -161,8 +174,13 @@ def merge(stored, new):
 def test_each_input_is_classified_once_and_failures_are_retried(tmp_path):
     classifier = CountingClassifier(fail={"b"})
     first = label_pending(items_table(["a", "b"]), None, classifier, tmp_path)
-    statuses = dict(zip(first["classification_input_key"].to_pylist(), first["classification_status"].to_pylist(),
-                        strict=True))
+    statuses = dict(
+        zip(
+            first["classification_input_key"].to_pylist(),
+            first["classification_status"].to_pylist(),
+            strict=True,
+        )
+    )
     assert statuses == {text_hash("a"): "ok", text_hash("b"): "unclassified"}
     assert first.filter(pa.compute.equal(first["classification_status"], "unclassified"))[
         "emotion"
@@ -193,19 +211,31 @@ def test_heads_are_deterministic_and_version_follows_training_data():
     rng = np.random.default_rng(0)
     codebook = load_codebook()
     contents = [f"comment {i} {codebook.emotions[i % 12]}" for i in range(120)]
-    training = training_data(contents, ["post"] * 120, [codebook.emotions[i % 12] for i in range(120)],
-                             [codebook.stances[i % 3] for i in range(120)])
-    table = {text_hash(text): rng.normal(size=16).astype(np.float32) for text in contents + ["post", "new text"]}
+    training = training_data(
+        contents,
+        ["post"] * 120,
+        [codebook.emotions[i % 12] for i in range(120)],
+        [codebook.stances[i % 3] for i in range(120)],
+    )
+    table = {
+        text_hash(text): rng.normal(size=16).astype(np.float32) for text in contents + ["post", "new text"]
+    }
 
     def lookup(hashes, texts):
         return np.array([table[h] for h in hashes])
 
-    first = HeadsClassifier(training, lookup, "fake").predict_frame(inputs(["new text", contents[5]], ["post", "post"]))
-    second = HeadsClassifier(training, lookup, "fake").predict_frame(inputs(["new text", contents[5]], ["post", "post"]))
+    first = HeadsClassifier(training, lookup, "fake").predict_frame(
+        inputs(["new text", contents[5]], ["post", "post"])
+    )
+    second = HeadsClassifier(training, lookup, "fake").predict_frame(
+        inputs(["new text", contents[5]], ["post", "post"])
+    )
     assert first.equals(second)
     assert set(first["emotion"]) <= set(codebook.emotions)
     changed = training_data(contents, ["post"] * 120, ["anger"] + training.emotion[1:], training.stance)
-    assert HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
+    assert (
+        HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
+    )
 
 
 def test_embedding_lookup_loads_only_what_is_asked_and_embeds_what_is_missing():
@@ -251,8 +281,12 @@ def test_progress_line_has_rate_and_eta():
 def test_fitted_heads_are_cached_by_version(tmp_path):
     codebook = load_codebook()
     contents = [f"c{i}" for i in range(60)]
-    training = training_data(contents, ["p"] * 60, [codebook.emotions[i % 12] for i in range(60)],
-                             [codebook.stances[i % 3] for i in range(60)])
+    training = training_data(
+        contents,
+        ["p"] * 60,
+        [codebook.emotions[i % 12] for i in range(60)],
+        [codebook.stances[i % 3] for i in range(60)],
+    )
     rng = np.random.default_rng(1)
     table = {text_hash(text): rng.normal(size=8).astype(np.float32) for text in contents + ["p"]}
     calls = []
@@ -276,15 +310,20 @@ def test_pending_inputs_leave_out_what_the_version_settled(tmp_path):
 
     from rednote_affect.inference import pending_inputs
 
-    stored = label_pending(items_table(["a", "b"]), None, CountingClassifier("v1", fail={"b"}), tmp_path / "one")
-    stored = merge(stored, label_pending(items_table(["c"]), stored, CountingClassifier("v2"), tmp_path / "one"))
+    stored = label_pending(
+        items_table(["a", "b"]), None, CountingClassifier("v1", fail={"b"}), tmp_path / "one"
+    )
+    stored = merge(
+        stored, label_pending(items_table(["c"]), stored, CountingClassifier("v2"), tmp_path / "one")
+    )
     session = duckdb.connect()
     session.register("stored_arrow", stored)
     session.execute("create table labels as select * from stored_arrow")
     session.register("items_arrow", items_table(["a", "b", "c", "d"]))
     items = session.table("items_arrow")
-    pending, pending_stored, labelled = pending_inputs(session, items, "labels", CURRENT_LABEL_ORDER)(
-        "counting", "counting-model", "v1")
+    pending, pending_stored, labeled = pending_inputs(session, items, "labels", CURRENT_LABEL_ORDER)(
+        "counting", "counting-model", "v1"
+    )
     # a: settled by v1; b: v1 failed, so retried; c: selected label is v2's; d: new.
     assert sorted(pending["content"].to_pylist()) == ["b", "c", "d"]
     assert sorted(pending_stored["classification_input_key"].to_pylist()) == sorted(
@@ -296,15 +335,22 @@ def test_pending_inputs_leave_out_what_the_version_settled(tmp_path):
             pa.compute.equal(stored["classification_status"], "ok"),
         )
     )
-    assert labelled == set(v1_ok["classification_key"].to_pylist()) and len(labelled) == 1
+    assert labeled == set(v1_ok["classification_key"].to_pylist()) and len(labeled) == 1
     classifier = CountingClassifier("v1")
-    labelled_now = classify_new_comments(pending, pending_stored, classifier, cache_dir=tmp_path / "two",
-                                         labelled_keys=labelled)
+    labeled_now = classify_new_comments(
+        pending, pending_stored, classifier, cache_dir=tmp_path / "two", labeled_keys=labeled
+    )
     assert sorted(classifier.seen) == ["b", "c", "d"]
-    assert sorted(labelled_now["classification_input_key"].to_pylist()) == sorted(
-        text_hash(text) for text in ["b", "c", "d"])
-    assert set(labelled_now["classifier_version"].to_pylist()) == {"v1"}
-    assert pending_inputs(session, items, None, CURRENT_LABEL_ORDER)("counting", "counting-model", "v1")[0].num_rows == 4
+    assert sorted(labeled_now["classification_input_key"].to_pylist()) == sorted(
+        text_hash(text) for text in ["b", "c", "d"]
+    )
+    assert set(labeled_now["classifier_version"].to_pylist()) == {"v1"}
+    assert (
+        pending_inputs(session, items, None, CURRENT_LABEL_ORDER)("counting", "counting-model", "v1")[
+            0
+        ].num_rows
+        == 4
+    )
 
 
 def test_current_embeddings_keep_only_the_configured_backend_and_model():

@@ -135,10 +135,14 @@ def test_on_run_start_raw_tables_are_the_readers(repo, fixture_crawl):
             columns = connection.execute("select rednote_raw_table_columns(?)", [entity]).fetchone()[0]
             connection.execute(f"create table {entity} ({columns})")
             connection.register("exported", read_exports(fixture_crawl, entity))
-            created = connection.execute(f"select column_name, column_type from (describe {entity})").fetchall()
+            created = connection.execute(
+                f"select column_name, column_type from (describe {entity})"
+            ).fetchall()
             read = connection.execute("select column_name, column_type from (describe exported)").fetchall()
             assert created == read
-            assert [name for name, _ in created] == (NOTE_COLUMNS if entity == "notes" else COMMENT_COLUMNS) + META_COLUMNS
+            assert [name for name, _ in created] == (
+                NOTE_COLUMNS if entity == "notes" else COMMENT_COLUMNS
+            ) + META_COLUMNS
 
 
 # --- what is an export, and the stores and captures beside MediaCrawler's files (tests/fixtures/crawl_stores) ---

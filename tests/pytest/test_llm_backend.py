@@ -170,7 +170,7 @@ def make_items(comments: list[str]) -> list[ClassificationItem]:
     ]
 
 
-SCRIPT = {  # marker: (expected requests, expected error or None when the item is labelled)
+SCRIPT = {  # marker: (expected requests, expected error or None when the item is labeled)
     "hello from Ohio": (1, None),
     "欢迎来到小红书": (1, None),
     "FAIL500-ONCE": (2, None),

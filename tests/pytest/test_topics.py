@@ -1,4 +1,4 @@
-"""Tests of rednote_affect.topics: tokenizer, language centring and BERTopic topics (fit_post_topics)."""
+"""Tests of rednote_affect.topics: tokenizer, language centering and BERTopic topics (fit_post_topics)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 
 from rednote_affect import topics
-from rednote_affect.embeddings import normalise_rows
+from rednote_affect.embeddings import normalize_rows
 from rednote_affect.topics import (
     OUTLIER_TOPIC_ID,
     TOPIC_COLUMNS,
     JiebaTokenizer,
-    centre_by_language,
+    center_by_language,
     cluster_parameters,
     fit_post_topics,
 )
@@ -198,10 +198,10 @@ def synthetic_corpus(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Posts in well separated clusters, with a strong per-language offset on top (as raw e5 vectors have)."""
     rng = np.random.default_rng(seed)
-    centres = normalise_rows(rng.normal(size=(n_clusters, 384)))
+    centers = normalize_rows(rng.normal(size=(n_clusters, 384)))
     language_offsets = {
-        "en": normalise_rows(rng.normal(size=(1, 384)))[0],
-        "zh": normalise_rows(rng.normal(size=(1, 384)))[0],
+        "en": normalize_rows(rng.normal(size=(1, 384)))[0],
+        "zh": normalize_rows(rng.normal(size=(1, 384)))[0],
     }
     words = [("火锅", "hotpot"), ("自拍", "selfie"), ("猫咪", "kitten"), ("中文", "mandarin")]
     rows, vectors = [], []
@@ -212,15 +212,18 @@ def synthetic_corpus(
             {"note_id": f"s{index:03d}", "text": f"{word_zh} {word_en} {index}", "language": language}
         )
         vectors.append(
-            centres[cluster] + 1.5 * language_offsets[language] + 0.25 * rng.normal(size=384) / np.sqrt(384)
+            centers[cluster] + 1.5 * language_offsets[language] + 0.25 * rng.normal(size=384) / np.sqrt(384)
         )
-    return pd.DataFrame(rows), normalise_rows(np.asarray(vectors)).astype(np.float32)
+    return pd.DataFrame(rows), normalize_rows(np.asarray(vectors)).astype(np.float32)
 
 
 def read_stopwords() -> set[str]:
     """The stopword seeds, as the dbt model int_notes_topics_modelled reads them."""
-    return {word for name in ("stopwords_zh", "stopwords_en")
-            for word in pd.read_csv(SEEDS_DIR / "lookups" / f"{name}.csv", dtype=str)["word"]}
+    return {
+        word
+        for name in ("stopwords_zh", "stopwords_en")
+        for word in pd.read_csv(SEEDS_DIR / "lookups" / f"{name}.csv", dtype=str)["word"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -306,14 +309,14 @@ def test_tokenizer_marks_empty_documents_only_when_asked(stopwords):
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Language centring and parameters
+# Language centering and parameters
 
 
-def test_centring_subtracts_each_language_mean_and_renormalises():
+def test_centering_subtracts_each_language_mean_and_renormalizes():
     rng = np.random.default_rng(1)
-    embeddings = normalise_rows(rng.normal(size=(9, 16)))
+    embeddings = normalize_rows(rng.normal(size=(9, 16)))
     languages = ["en"] * 4 + ["zh"] * 3 + ["other"] * 2  # "other" is below the minimum group size
-    centred = centre_by_language(embeddings, languages)
+    centered = center_by_language(embeddings, languages)
     expected = np.vstack(
         [
             embeddings[:4] - embeddings[:4].mean(axis=0),
@@ -321,12 +324,12 @@ def test_centring_subtracts_each_language_mean_and_renormalises():
             embeddings[7:] - embeddings.mean(axis=0),
         ]
     )
-    np.testing.assert_allclose(centred, normalise_rows(expected), atol=1e-6)
-    np.testing.assert_allclose(np.linalg.norm(centred, axis=1), 1.0, atol=1e-6)
-    assert centred.dtype == np.float32
+    np.testing.assert_allclose(centered, normalize_rows(expected), atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(centered, axis=1), 1.0, atol=1e-6)
+    assert centered.dtype == np.float32
 
 
-def test_centring_makes_topic_matter_more_than_language():
+def test_centering_makes_topic_matter_more_than_language():
     posts, embeddings = synthetic_corpus()
     cluster = np.arange(len(posts)) % 4
     languages = posts["language"].to_numpy()
@@ -342,15 +345,17 @@ def test_centring_makes_topic_matter_more_than_language():
         return similarities[same_topic_other_language].mean(), similarities[same_language_other_topic].mean()
 
     raw_topic, raw_language = mean_similarities(embeddings)
-    centred_topic, centred_language = mean_similarities(centre_by_language(embeddings, languages))
+    centered_topic, centered_language = mean_similarities(center_by_language(embeddings, languages))
     assert raw_language > raw_topic  # raw: a post is closer to other topics in its language
-    assert centred_topic > 0.5 > 0.0 > centred_language  # centred: closer to its topic in the other language
+    assert (
+        centered_topic > 0.5 > 0.0 > centered_language
+    )  # centered: closer to its topic in the other language
 
 
-def test_centring_never_produces_a_zero_row():
-    embeddings = normalise_rows(np.ones((3, 4)))  # identical rows: each minus the group mean is zero
-    centred = centre_by_language(embeddings, ["en"] * 3)
-    np.testing.assert_allclose(np.linalg.norm(centred, axis=1), 1.0, atol=1e-6)
+def test_centering_never_produces_a_zero_row():
+    embeddings = normalize_rows(np.ones((3, 4)))  # identical rows: each minus the group mean is zero
+    centered = center_by_language(embeddings, ["en"] * 3)
+    np.testing.assert_allclose(np.linalg.norm(centered, axis=1), 1.0, atol=1e-6)
 
 
 def test_cluster_parameters_scale_with_corpus_size():
@@ -462,12 +467,10 @@ SUBPROCESS_SCRIPT = textwrap.dedent(
 )
 
 
-def test_same_input_and_seed_give_identical_tables_in_process_and_across_processes(
-    tmp_path, stopwords
-):
+def test_same_input_and_seed_give_identical_tables_in_process_and_across_processes(tmp_path, stopwords):
     # Noisier than synthetic_result so that HDBSCAN has real decisions (and outliers) to make.
     posts, embeddings = synthetic_corpus(n_posts=60, n_clusters=5, seed=11)
-    noisy = normalise_rows(embeddings + 0.05 * np.random.default_rng(5).normal(size=embeddings.shape)).astype(
+    noisy = normalize_rows(embeddings + 0.05 * np.random.default_rng(5).normal(size=embeddings.shape)).astype(
         np.float32
     )
     arguments = (posts, noisy, stopwords)

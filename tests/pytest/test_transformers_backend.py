@@ -1,4 +1,4 @@
-"""Tests of the transformers backend on tiny randomly initialised BERT checkpoints built here (nothing downloaded)."""
+"""Tests of the transformers backend on tiny randomly initialized BERT checkpoints built here (nothing downloaded)."""
 
 from __future__ import annotations
 
@@ -279,7 +279,7 @@ def test_unmapped_label_is_unclassified_with_the_error(checkpoints, label_map) -
         assert (
             result.status == "unclassified" and result.error == "unmapped emotion model label 'mystery_label'"
         )
-        assert result.stance in load_codebook().stances  # the other task is still labelled
+        assert result.stance in load_codebook().stances  # the other task is still labeled
 
 
 def test_without_stance_checkpoint_stance_is_unclassified(checkpoints, label_map) -> None:

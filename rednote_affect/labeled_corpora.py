@@ -1,4 +1,4 @@
-"""Labelled corpora that a build measures its labels on (`evaluation_sets`) or adds to training (`training_sets`).
+"""Labeled corpora that a build measures its labels on (`evaluation_sets`) or adds to training (`training_sets`).
 
 Each set is configured in a dbt var as a mapping:
 
@@ -54,11 +54,11 @@ def parse_sets(value) -> list[dict]:
     for index, entry in enumerate(sets):
         missing = [key for key in REQUIRED_KEYS if not entry.get(key)]
         if missing:
-            raise ValueError(f"labelled corpus #{index + 1}: missing {', '.join(missing)}")
+            raise ValueError(f"labeled corpus #{index + 1}: missing {', '.join(missing)}")
         if entry["format"] not in FORMATS:
-            raise ValueError(f"labelled corpus {entry['name']!r}: format must be one of {', '.join(FORMATS)}")
+            raise ValueError(f"labeled corpus {entry['name']!r}: format must be one of {', '.join(FORMATS)}")
         if entry["name"] in names:
-            raise ValueError(f"labelled corpus {entry['name']!r} is configured twice")
+            raise ValueError(f"labeled corpus {entry['name']!r} is configured twice")
         names.add(entry["name"])
     return list(sets)
 
@@ -133,7 +133,7 @@ def read_set(entry: Mapping, purpose: str, base_dir: Path) -> pa.Table:
     return pa.Table.from_pydict(rows, schema=SCHEMA)
 
 
-def read_labelled_corpora(evaluation_sets, training_sets, base_dir: str | Path = ".") -> pa.Table:
+def read_labeled_corpora(evaluation_sets, training_sets, base_dir: str | Path = ".") -> pa.Table:
     """Every configured corpus, one row per record (see the module docstring)."""
     base = Path(base_dir)
     tables = [read_set(entry, "evaluation", base) for entry in parse_sets(evaluation_sets)]
@@ -142,7 +142,7 @@ def read_labelled_corpora(evaluation_sets, training_sets, base_dir: str | Path =
     clash = evaluation_names & {entry["name"] for entry in parse_sets(training_sets)}
     if clash:
         raise ValueError(
-            f"labelled corpora {sorted(clash)} are configured both for evaluation and for training"
+            f"labeled corpora {sorted(clash)} are configured both for evaluation and for training"
         )
     return pa.concat_tables(tables) if tables else SCHEMA.empty_table()
 

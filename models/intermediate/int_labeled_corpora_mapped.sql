@@ -1,10 +1,10 @@
--- The configured labelled corpora in the codebook's terms: each record's label through its label map to a
+-- The configured labeled corpora in the codebook's terms: each record's label through its label map to a
 -- codebook emotion (where one matches) and a valence (for every label). A record that cannot be used says why.
 with
 
 texts as (
 
-    select * from {{ ref('stg_labelled_corpora__texts') }}
+    select * from {{ ref('stg_labeled_corpora__texts') }}
 
 ),
 

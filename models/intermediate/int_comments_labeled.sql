@@ -19,7 +19,7 @@ contexts as (
     select
         comment_id,
         classification_input_key
-    from {{ ref('int_comments_contextualised') }}
+    from {{ ref('int_comments_contextualized') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('labelled_corpora', 'texts') }}
+    select * from {{ source('labeled_corpora', 'texts') }}
 
 ),
 

@@ -1,10 +1,10 @@
-"""Reading labelled corpora (evaluation_sets / training_sets): every record becomes a row, usable or not."""
+"""Reading labeled corpora (evaluation_sets / training_sets): every record becomes a row, usable or not."""
 
 import json
 
 import pytest
 
-from rednote_affect.labelled_corpora import parse_sets, read_labelled_corpora
+from rednote_affect.labeled_corpora import parse_sets, read_labeled_corpora
 
 
 def rows(table) -> list[dict]:
@@ -23,7 +23,7 @@ def test_csv_with_header(tmp_path) -> None:
             "label_map": "goemotions",
         }
     ]
-    table = rows(read_labelled_corpora(sets, [], tmp_path))
+    table = rows(read_labeled_corpora(sets, [], tmp_path))
     assert [(r["source_row_number"], r["text"], r["source_label"], r["load_error"]) for r in table] == [
         (1, "so happy, truly", "joy", None),
         (2, "", "anger", "missing_text"),
@@ -52,7 +52,7 @@ def test_headerless_tsv_with_label_indices_and_multi_label_rows(tmp_path) -> Non
             "label_map": "goemotions",
         }
     ]
-    table = rows(read_labelled_corpora(sets, [], tmp_path))
+    table = rows(read_labeled_corpora(sets, [], tmp_path))
     assert [(r["text"], r["source_label"], r["load_error"]) for r in table] == [
         ('"quoted" start', "amusement", None),
         ("angry", "anger", None),
@@ -80,7 +80,7 @@ def test_jsonl_and_json_array_for_training(tmp_path) -> None:
         "label_map": "clue_emotion",
     }
     table = rows(
-        read_labelled_corpora(
+        read_labeled_corpora(
             [],
             [
                 {**common, "name": "a", "path": "a.jsonl"},
@@ -107,15 +107,15 @@ def test_an_unreadable_file_is_one_row_with_its_error(tmp_path) -> None:
             "label_map": "m",
         }
     ]
-    [row] = rows(read_labelled_corpora(sets, [], tmp_path))
+    [row] = rows(read_labeled_corpora(sets, [], tmp_path))
     assert row["source_row_number"] == 0 and row["load_error"].startswith(
         "unreadable_file: FileNotFoundError"
     )
 
 
 def test_nothing_is_read_unless_configured() -> None:
-    assert read_labelled_corpora("[]", "[]").num_rows == 0
-    assert read_labelled_corpora(None, None).num_rows == 0
+    assert read_labeled_corpora("[]", "[]").num_rows == 0
+    assert read_labeled_corpora(None, None).num_rows == 0
 
 
 def test_configuration_errors_are_one_line() -> None:
@@ -135,4 +135,4 @@ def test_configuration_errors_are_one_line() -> None:
         "label_map": "m",
     }
     with pytest.raises(ValueError, match="both for evaluation and for training"):
-        read_labelled_corpora([entry], [entry])
+        read_labeled_corpora([entry], [entry])

@@ -1,4 +1,4 @@
--- Gold-labelled comments with the text of their post, keyed like the comments the classifier labels.
+-- Gold-labeled comments with the text of their post, keyed like the comments the classifier labels.
 with
 
 comments as (
