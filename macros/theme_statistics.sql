@@ -1,9 +1,10 @@
 {#- The polarization statistics of fct_theme_polarization, shared with fct_headline_findings. -#}
 
 {#- Stance polarization: population variance of stance position (pro_china +1, neutral 0, pro_foreign −1).
-    An aggregate over the comments. -#}
+    An aggregate over the comments; it takes its rows sorted, so that the floating-point result does not depend on
+    the order rows arrive in. -#}
 {% macro stance_polarization(stance_position) -%}
-    var_pop({{ stance_position }})
+    var_pop({{ stance_position }} order by {{ stance_position }})
 {%- endmacro %}
 
 {#- Normalized Shannon entropy, −Σ p·ln p / ln k: an aggregate over one row per category present (share p > 0),

@@ -182,7 +182,8 @@ task_summary as (
     select
         label_metrics.evaluation_set,
         label_metrics.task,
-        avg(label_metrics.f1) filter (where label_metrics.gold_count > 0) as macro_f1,
+        -- Floating-point aggregates take their rows sorted, so that the result does not depend on row order.
+        avg(label_metrics.f1 order by label_metrics.f1) filter (where label_metrics.gold_count > 0) as macro_f1,
         sum(label_metrics.gold_count::double * label_metrics.predicted_count)
         / (any_value(per_task.evaluated_count)::double ^ 2) as chance_agreement
     from label_metrics
@@ -202,7 +203,7 @@ confidence_bins as (
         least(floor(confidence * 10), 9) as confidence_bin,
         count(*) as bin_count,
         avg(case when gold_label = predicted_label then 1.0 else 0.0 end) as bin_accuracy,
-        avg(confidence) as bin_confidence
+        avg(confidence order by confidence) as bin_confidence
     from pairs
     where confidence is not null
     group by evaluation_set, task, confidence_bin
@@ -214,7 +215,8 @@ calibration as (
     select
         evaluation_set,
         task,
-        sum(bin_count * abs(bin_accuracy - bin_confidence)) / sum(bin_count) as expected_calibration_error
+        sum(bin_count * abs(bin_accuracy - bin_confidence) order by confidence_bin) / sum(bin_count)
+            as expected_calibration_error
     from confidence_bins
     group by evaluation_set, task
 

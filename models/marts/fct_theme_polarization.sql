@@ -61,9 +61,10 @@ per_theme as (
         avg(case when stance = 'neutral' then 1 else 0 end) as neutral_share,
         avg(case when stance = 'pro_foreign' then 1 else 0 end) as pro_foreign_share,
         avg(stance_position) as mean_stance_position,
+        -- Floating-point aggregates take their rows sorted, so that the result does not depend on row order.
         {{ stance_polarization('stance_position') }} as stance_polarization,
         avg(valence_score) as mean_valence,
-        var_pop(valence_score) as affective_polarization,
+        var_pop(valence_score order by valence_score) as affective_polarization,
         avg(case when emotion_valence = 'positive' then 1 else 0 end) as positive_share,
         avg(case when emotion_valence = 'negative' then 1 else 0 end) as negative_share,
         avg(case when emotion_valence = 'neutral' then 1 else 0 end) as neutral_valence_share
