@@ -30,10 +30,26 @@ emotions as (
 
 ),
 
-unioned as (
+-- The gold and written test splits carry the same columns, so they are stacked as they are.
+labelled_tests as (
 
     select
         'gold_test' as evaluation_set,
+        *
+    from gold
+    union all by name
+    select
+        'written_test' as evaluation_set,
+        {{ text_hash("content_hash || ':' || post_text_hash") }} as classification_input_key,
+        *
+    from written
+
+),
+
+unioned as (
+
+    select
+        evaluation_set,
         classification_input_key,
         content,
         content_hash,
@@ -42,19 +58,7 @@ unioned as (
         emotion as gold_emotion,
         stance as gold_stance,
         null as gold_valence
-    from gold
-    union all
-    select
-        'written_test' as evaluation_set,
-        {{ text_hash("content_hash || ':' || post_text_hash") }} as classification_input_key,
-        content,
-        content_hash,
-        post_text,
-        post_text_hash,
-        emotion as gold_emotion,
-        stance as gold_stance,
-        null as gold_valence
-    from written
+    from labelled_tests
     union all
     select
         corpus_name as evaluation_set,

@@ -23,27 +23,31 @@ user_corpora as (
 
 ),
 
-final as (
+labelled_trains as (
 
     select
         'gold' as training_corpus,
-        content,
-        content_hash,
-        post_text,
-        post_text_hash,
-        emotion,
-        stance
+        *
     from gold
-    union all
+    union all by name
     select
         'written' as training_corpus,
+        *
+    from written
+
+),
+
+final as (
+
+    select
+        training_corpus,
         content,
         content_hash,
         post_text,
         post_text_hash,
         emotion,
         stance
-    from written
+    from labelled_trains
     union all
     select
         corpus_name as training_corpus,

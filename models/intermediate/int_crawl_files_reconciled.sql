@@ -46,23 +46,29 @@ kept_comments as (
 
 ),
 
-superseded as (
+triaged as (
 
     select
         'notes' as entity,
         source_file,
-        count(*) as superseded_count
+        row_status
     from {{ ref('int_note_rows_triaged') }}
-    where row_status = 'superseded'
-    group by all
-
     union all
-
     select
         'comments' as entity,
         source_file,
-        count(*) as superseded_count
+        row_status
     from {{ ref('int_comment_rows_triaged') }}
+
+),
+
+superseded as (
+
+    select
+        entity,
+        source_file,
+        count(*) as superseded_count
+    from triaged
     where row_status = 'superseded'
     group by all
 

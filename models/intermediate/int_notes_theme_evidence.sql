@@ -8,6 +8,8 @@ with
 crawl_posts as (
 
     select
+        'crawl' as evidence_source,
+        'post' as evidence_kind,
         note_id,
         note_id as record_id,
         post_text as text,
@@ -19,6 +21,8 @@ crawl_posts as (
 crawl_comments as (
 
     select
+        'crawl' as evidence_source,
+        'comment' as evidence_kind,
         note_id,
         comment_id as record_id,
         content as text,
@@ -31,11 +35,13 @@ crawl_comments as (
 gold_posts as (
 
     select
+        'gold' as evidence_source,
+        'post' as evidence_kind,
+        theme as gold_theme,
         note_id,
         note_id as record_id,
         post_text as text,
-        post_text_hash as text_hash,
-        theme
+        post_text_hash as text_hash
     from {{ ref('stg_gold__post_labels') }}
     where split = 'train'
 
@@ -44,6 +50,8 @@ gold_posts as (
 gold_comments as (
 
     select
+        'gold' as evidence_source,
+        'comment' as evidence_kind,
         comments.note_id,
         comments.comment_id as record_id,
         comments.content as text,
@@ -70,57 +78,31 @@ descriptions as (
 
 ),
 
-unioned as (
+codebook as (
 
-    select
-        'crawl' as evidence_source,
-        'post' as evidence_kind,
-        note_id,
-        record_id,
-        text,
-        text_hash,
-        null as gold_theme
-    from crawl_posts
-    union all
-    select
-        'crawl' as evidence_source,
-        'comment' as evidence_kind,
-        note_id,
-        record_id,
-        text,
-        text_hash,
-        null as gold_theme
-    from crawl_comments
-    union all
-    select
-        'gold' as evidence_source,
-        'post' as evidence_kind,
-        note_id,
-        record_id,
-        text,
-        text_hash,
-        theme as gold_theme
-    from gold_posts
-    union all
-    select
-        'gold' as evidence_source,
-        'comment' as evidence_kind,
-        note_id,
-        record_id,
-        text,
-        text_hash,
-        null as gold_theme
-    from gold_comments
-    union all
     select
         'codebook' as evidence_source,
         evidence_kind,
-        null as note_id,
+        theme as gold_theme,
         theme as record_id,
         text,
-        {{ text_hash('text') }} as text_hash,
-        theme as gold_theme
+        {{ text_hash('text') }} as text_hash
     from descriptions
+
+),
+
+-- By name: each part has the columns it knows, the others are NULL (gold_theme on crawl rows, say).
+unioned as (
+
+    select * from crawl_posts
+    union all by name
+    select * from crawl_comments
+    union all by name
+    select * from gold_posts
+    union all by name
+    select * from gold_comments
+    union all by name
+    select * from codebook
 
 ),
 
@@ -128,7 +110,13 @@ final as (
 
     select
         evidence_source || ':' || evidence_kind || ':' || record_id as evidence_key,
-        *
+        evidence_source,
+        evidence_kind,
+        note_id,
+        record_id,
+        text,
+        text_hash,
+        gold_theme
     from unioned
 
 )

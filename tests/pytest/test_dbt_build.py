@@ -5,10 +5,12 @@ several sides: reconciliation, quarantine reasons, privacy, a no-op rebuild, the
 that fails on purpose, and switching back.
 """
 
+import csv
 import json
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -19,22 +21,23 @@ from rednote_affect.mediacrawler import creator_hash
 pytestmark = pytest.mark.slow
 
 
+RECONCILIATION = """select entity, source_file, raw_count, kept_count, superseded_count, quarantined_count
+    from marts.fct_crawl_reconciliation order by entity, source_file"""
+
+
+def reconciliation(rows):
+    return [tuple(str(value) for value in row) for row in rows]
+
+
+def expected_reconciliation(crawl):
+    """What each raw file of a fixture crawl must come to (tests/fixtures/expected/<crawl>_reconciliation.csv)."""
+    path = Path(__file__).parents[1] / "fixtures" / "expected" / f"{crawl}_reconciliation.csv"
+    with path.open(newline="") as handle:
+        return [tuple(row) for row in list(csv.reader(handle))[1:]]
+
+
 def test_every_raw_row_is_accounted_for(built):
-    rows = query(
-        built,
-        """
-        select entity, source_file, raw_count, kept_count, superseded_count, quarantined_count
-        from marts.fct_crawl_reconciliation order by entity, source_file""",
-    )
-    assert rows == [
-        ("comments", "2025/search_comments_2025-01-20.csv", 10, 4, 2, 4),
-        ("comments", "2025/search_comments_2025-01-22.csv", 2, 2, 0, 0),
-        ("comments", "2026/search_comments_2026-08-01.jsonl", 3, 2, 0, 1),
-        ("comments", "2026/search_comments_2026-08-02.json", 1, 1, 0, 0),
-        ("comments", "broken/search_comments_latin1.csv", 1, 0, 0, 1),
-        ("notes", "2025/search_contents_2025-01-20.csv", 2, 2, 0, 0),
-        ("notes", "2026/search_contents_2026-08-01.jsonl", 1, 1, 0, 0),
-    ]
+    assert reconciliation(query(built, RECONCILIATION)) == expected_reconciliation("crawl_mixed")
 
 
 def test_quarantine_reasons(built):
@@ -363,48 +366,11 @@ def stores_query(tmp, sql):
 
 
 def test_stores_every_raw_row_is_accounted_for(built_stores):
-    rows = stores_query(
-        built_stores,
-        """
-        select entity, source_file, raw_count, kept_count, superseded_count, quarantined_count
-        from marts.fct_crawl_reconciliation order by entity, source_file""",
-    )
-    assert rows == [
-        ("comments", "4cat/xiaohongshu-comments-4cat.ndjson", 2, 2, 0, 0),
-        ("comments", "MediaCrawler/database/sqlite_tables.db", 3, 3, 0, 0),
-        ("comments", "excel/xhs_search_20261130_101500.xlsx", 2, 2, 0, 0),
-        ("comments", "mediacrawler/csv/search_comments_2026-07-01.csv", 3, 2, 0, 1),
-        ("comments", "mediacrawler/gbk/search_comments_2025-01-25.csv", 2, 2, 0, 0),
-        ("comments", "mediacrawler/gbk/search_comments_2025-01-26.csv", 1, 1, 0, 0),
-        ("comments", "mediacrawler/json/search_comments_2026-07-03.json", 3, 2, 0, 1),
-        ("comments", "mediacrawler/jsonl/search_comments_2026-07-02.jsonl", 9, 9, 0, 0),
-        ("comments", "mongo/xhs_comments.json", 2, 2, 0, 0),
-        (
-            "comments",
-            "zeeschuimer/zeeschuimer-export-xiaohongshu-comments-2026-11-30T102000.ndjson",
-            7,
-            4,
-            2,
-            1,
-        ),
-        ("notes", "4cat/xiaohongshu-notes-4cat.ndjson", 2, 1, 0, 1),
-        ("notes", "MediaCrawler/database/sqlite_tables.db", 2, 2, 0, 0),
-        ("notes", "excel/xhs_search_20261130_101500.xlsx", 2, 2, 0, 0),
-        ("notes", "mediacrawler/csv/search_contents_2026-07-01.csv", 3, 3, 0, 0),
-        ("notes", "mongo/xhs_contents.json", 1, 1, 0, 0),
-        ("notes", "zeeschuimer/zeeschuimer-export-xiaohongshu.com-2026-11-30T101500.ndjson", 7, 2, 1, 4),
-    ]
-    reasons = stores_query(
-        built_stores,
-        """select quarantine_reason, count(*) from intermediate.int_crawl_rows_quarantined
-        group by all order by 1""",
-    )
-    assert reasons == [
-        ("malformed_csv_row", 1),
-        ("malformed_json_record", 2),
-        ("note_without_time", 4),
-        ("unsupported_capture", 1),
-    ]
+    assert reconciliation(stores_query(built_stores, RECONCILIATION)) == expected_reconciliation("crawl_stores")
+    reasons = stores_query(built_stores, """select quarantine_reason, count(*) from intermediate.int_crawl_rows_quarantined
+        group by all order by 1""")
+    assert reasons == [("malformed_csv_row", 1), ("malformed_json_record", 2), ("note_without_time", 4),
+                       ("unsupported_capture", 1)]
 
 
 def test_a_refit_keeps_only_the_posts_of_the_new_crawl(built, built_stores):
@@ -686,18 +652,7 @@ def built_eras(repo, built, tmp_path_factory):
 
 
 def test_eras_every_raw_row_is_accounted_for(built_eras):
-    rows = query(
-        built_eras,
-        """
-        select entity, source_file, raw_count, kept_count, superseded_count, quarantined_count
-        from marts.fct_crawl_reconciliation order by entity, source_file""",
-    )
-    assert rows == [
-        ("comments", "2025/search_comments_2025-02-01.csv", 48, 48, 0, 0),
-        ("comments", "2026/search_comments_2026-08-10.jsonl", 40, 40, 0, 0),
-        ("notes", "2025/search_contents_2025-02-01.csv", 3, 3, 0, 0),
-        ("notes", "2026/search_contents_2026-08-10.jsonl", 2, 2, 0, 0),
-    ]
+    assert reconciliation(query(built_eras, RECONCILIATION)) == expected_reconciliation("crawl_eras")
 
 
 def test_2026_comments_take_their_identity_from_author_history(built_eras):

@@ -29,154 +29,7 @@ from rednote_affect.topics import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = REPO_ROOT / "seeds"
 # Hand-written bilingual posts (theme, language, title, desc): 6 per content theme.
-SAMPLE_POSTS = [
-    (
-        "culture",
-        "en",
-        "first time trying hot pot 🔥",
-        "My coworker took me to a Sichuan hot pot place in Chengdu and my mouth is still numb.",
-    ),
-    (
-        "culture",
-        "en",
-        "Spring Festival from Ohio",
-        "Made dumplings with my neighbor's grandma for Chinese New Year, red envelopes are the cutest tradition",
-    ),
-    ("culture", "zh", "第一次吃螺蛳粉", "闻起来像臭袜子但是吃起来真香！还有什么广西美食推荐吗"),
-    (
-        "culture",
-        "mixed",
-        "Forbidden City was unreal 故宫太美了",
-        "Spent the whole day in Beijing, the history blew my mind. 下次想去西安看兵马俑",
-    ),
-    (
-        "culture",
-        "en",
-        "Mooncakes: overrated or underrated",
-        "Tried lotus seed mooncakes for Mid-Autumn Festival. Honestly? I get it now.",
-    ),
-    ("culture", "zh", "想去云南旅行", "大理和丽江哪个更值得去？第一次来中国旅游，想看古城和雪山"),
-    (
-        "politics",
-        "en",
-        "Congress really banned TikTok",
-        "The government decided 170 million users don't get a say. Freedom of speech, huh?",
-    ),
-    (
-        "politics",
-        "en",
-        "Healthcare question",
-        "How much does a hospital visit cost for you? I paid $800 for an ER visit with insurance",
-    ),
-    (
-        "politics",
-        "en",
-        "Everything I was told was propaganda?",
-        "Western media made me think everyone here is watched 24/7.",
-    ),
-    ("politics", "zh", "美国网友问我们医保多少钱", "今天有个美国人问看病要花多少钱，说他们救护车要两千美元"),
-    (
-        "politics",
-        "en",
-        "Is there censorship on RedNote?",
-        "My post about Tiananmen got taken down in 5 minutes. How does moderation work?",
-    ),
-    ("politics", "zh", "关于言论自由的讨论", "看到很多外国人说美国有言论自由，那为什么要封禁TikTok？"),
-    (
-        "appearance",
-        "en",
-        "rate my outfit 1-10",
-        "thrifted this whole fit for $20, be honest Chinese fashion girlies",
-    ),
-    (
-        "appearance",
-        "en",
-        "Chinese makeup tutorial attempt",
-        "Tried douyin makeup with the blush under the eyes. Did I do it right??",
-    ),
-    ("appearance", "zh", "素颜自拍 求打分", "美国白人女孩第一次发自拍，中国朋友觉得我好看吗"),
-    (
-        "appearance",
-        "en",
-        "Selfie from Texas 🤠",
-        "Everyone said to post a selfie as my first post so here's my face. Hi!",
-    ),
-    (
-        "appearance",
-        "mixed",
-        "我的穿搭 OOTD",
-        "Oversized blazer + wide leg pants, is this Chinese street style? 求评价",
-    ),
-    ("appearance", "en", "hair transformation", "Went from long brown hair to a short black bob. Thoughts?"),
-    (
-        "daily_life",
-        "en",
-        "Cat tax 🐱",
-        "Here is my cat Mochi as payment for being allowed on RedNote. She says hi",
-    ),
-    (
-        "daily_life",
-        "en",
-        "A day in my life as a nurse",
-        "12-hour night shift, then grocery shopping, then I pass out.",
-    ),
-    ("daily_life", "zh", "我家狗狗也想交税", "这是我们家的柴犬，今天带它去公园玩了一下午"),
-    ("daily_life", "en", "my morning routine at 5am", "coffee, walk the dog, commute 45 min to the office"),
-    ("daily_life", "zh", "在美国上班的一天", "早上七点起床，开车一小时去公司，晚上回家做饭，周末陪孩子"),
-    (
-        "daily_life",
-        "en",
-        "Sunday with my family",
-        "Family barbecue in the backyard, my dad burned the burgers again",
-    ),
-    (
-        "language_learning",
-        "en",
-        "Day 1 of learning Mandarin",
-        "Duolingo says I'm ready. Teach me one phrase every Chinese person uses",
-    ),
-    ("language_learning", "en", "tones are killing me", "Is it mā or mǎ? I keep calling my teacher a horse"),
-    ("language_learning", "zh", "我来教大家说中文", "外国朋友们想学中文的可以在评论区问我，我来翻译"),
-    (
-        "language_learning",
-        "mixed",
-        "how do you say 'I'm full' in Chinese",
-        "我吃饱了? is that right? teach me more phrases",
-    ),
-    ("language_learning", "zh", "求教英语口语", "中国学生想练英语口语，有没有美国朋友愿意交流"),
-    (
-        "language_learning",
-        "en",
-        "HSK 1 passed!",
-        "Studied characters every day for 3 months and I passed the HSK 1 exam",
-    ),
-    (
-        "platform_migration",
-        "en",
-        "TikTok refugee here 👋",
-        "Just arrived from TikTok, hi everyone! Hope I'm not intruding",
-    ),
-    (
-        "platform_migration",
-        "en",
-        "How does this app work?",
-        "Where is the For You page? How do I change the language settings?",
-    ),
-    ("platform_migration", "zh", "欢迎TikTok难民", "最近小红书来了好多美国人，大家好热情啊"),
-    (
-        "platform_migration",
-        "en",
-        "First post on RedNote!",
-        "Downloaded Xiaohongshu yesterday, everyone is so welcoming.",
-    ),
-    (
-        "platform_migration",
-        "mixed",
-        "hello 小红书",
-        "new here from TikTok, 你好 everyone, what should I post first?",
-    ),
-    ("platform_migration", "zh", "外国人都来小红书了", "这两天首页全是外国人打招呼，感觉小红书变成国际版了"),
-]
+SAMPLE_POSTS_FILE = REPO_ROOT / "tests" / "fixtures" / "topic_sample_posts.csv"
 
 
 def sample_posts() -> pd.DataFrame:
@@ -188,7 +41,8 @@ def sample_posts() -> pd.DataFrame:
                 "language": language,
                 "gold_theme": theme,
             }
-            for index, (theme, language, title, desc) in enumerate(SAMPLE_POSTS)
+            for index, (theme, language, title, desc) in enumerate(
+                pd.read_csv(SAMPLE_POSTS_FILE, dtype=str).itertuples(index=False))
         ]
     )
 

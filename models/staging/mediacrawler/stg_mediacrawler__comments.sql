@@ -9,12 +9,7 @@ source as (
 renamed as (
 
     select
-        source_file || ':' || source_row_number as raw_row_key,
-        source_file,
-        source_format,
-        source_row_number,
-        source_line_number,
-        schema_era,
+        {{ raw_lineage_columns(from_raw=true) }},
         nullif(trim(comment_id), '') as comment_id,
         nullif(trim(note_id), '') as note_id,
         -- The comment directly replied to: "0" before 2026-07, "" after, for a top-level comment.
@@ -39,10 +34,7 @@ validated as (
     select
         *,
         case
-            when load_error like 'unreadable file%' then 'unreadable_file'
-            when load_error like 'malformed csv row%' then 'malformed_csv_row'
-            when load_error like 'malformed json%' then 'malformed_json_record'
-            when load_error like 'unsupported capture%' then 'unsupported_capture'
+            {{ load_error_reason() }}
             when comment_id is null then 'missing_comment_id'
             when note_id is null then 'missing_note_id'
             when commented_at is null then 'unparseable_timestamp'
@@ -55,12 +47,7 @@ validated as (
 final as (
 
     select
-        raw_row_key,
-        source_file,
-        source_format,
-        source_row_number,
-        source_line_number,
-        schema_era,
+        {{ raw_lineage_columns() }},
         comment_id,
         note_id,
         parent_comment_id,

@@ -9,12 +9,7 @@ source as (
 renamed as (
 
     select
-        source_file || ':' || source_row_number as raw_row_key,
-        source_file,
-        source_format,
-        source_row_number,
-        source_line_number,
-        schema_era,
+        {{ raw_lineage_columns(from_raw=true) }},
         nullif(trim(note_id), '') as note_id,
         nullif(lower(trim(type)), '') as note_type,
         -- MediaCrawler fills an untitled note's title with desc[:255]: no title, so the text is not doubled.
@@ -47,10 +42,7 @@ validated as (
     select
         *,
         case
-            when load_error like 'unreadable file%' then 'unreadable_file'
-            when load_error like 'malformed csv row%' then 'malformed_csv_row'
-            when load_error like 'malformed json%' then 'malformed_json_record'
-            when load_error like 'unsupported capture%' then 'unsupported_capture'
+            {{ load_error_reason() }}
             when note_id is null then 'missing_note_id'
             when load_error like 'note without time%' then 'note_without_time'
             when published_at is null then 'unparseable_timestamp'
@@ -63,12 +55,7 @@ validated as (
 final as (
 
     select
-        raw_row_key,
-        source_file,
-        source_format,
-        source_row_number,
-        source_line_number,
-        schema_era,
+        {{ raw_lineage_columns() }},
         note_id,
         note_type,
         title,
