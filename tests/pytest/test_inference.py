@@ -238,6 +238,27 @@ def test_heads_are_deterministic_and_version_follows_training_data():
     )
 
 
+def test_heads_calibrate_on_held_out_posts_and_look_vectors_up_by_hash():
+    """With many posts, some are held out to fit the temperatures; every vector is asked for by its hash."""
+    rng = np.random.default_rng(2)
+    codebook = load_codebook()
+    contents = [f"comment {i}" for i in range(200)]
+    posts = [f"post {i % 40}" for i in range(200)]
+    training = training_data(contents, posts, [codebook.emotions[i % 12] for i in range(200)],
+                             [codebook.stances[i % 3] for i in range(200)])
+    table = {text_hash(text): rng.normal(size=8).astype(np.float32) for text in contents + posts + ["new"]}
+    asked = set()
+
+    def lookup(hashes, texts):
+        asked.update(hashes)
+        return np.array([table[h] for h in hashes])
+
+    classifier = HeadsClassifier(training, lookup, "fake")
+    frame = classifier.predict_frame(inputs(["new"], ["post 1"]))
+    assert classifier.temperatures != {"emotion": 1.0, "stance": 1.0}  # the held-out posts were used
+    assert set(frame["emotion"]) <= set(codebook.emotions) and asked == set(table)
+
+
 def test_embedding_lookup_loads_only_what_is_asked_and_embeds_what_is_missing():
     calls = []
     loads = []
