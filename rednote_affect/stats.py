@@ -38,7 +38,14 @@ def _empty_association() -> pd.DataFrame:
 
 
 def _association_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
-    float_columns = ["expected_count", "adjusted_residual", "chi_square", "p_value", "cramers_v", "low_expected_share"]
+    float_columns = [
+        "expected_count",
+        "adjusted_residual",
+        "chi_square",
+        "p_value",
+        "cramers_v",
+        "low_expected_share",
+    ]
     frame = frame.astype(
         {
             "theme": "str",

@@ -31,7 +31,7 @@ emotions as (
 ),
 
 -- The gold and written test splits carry the same columns, so they are stacked as they are.
-labelled_tests as (
+labeled_tests as (
 
     select
         'gold_test' as evaluation_set,
@@ -58,7 +58,7 @@ unioned as (
         emotion as gold_emotion,
         stance as gold_stance,
         null as gold_valence
-    from labelled_tests
+    from labeled_tests
     union all
     select
         corpus_name as evaluation_set,

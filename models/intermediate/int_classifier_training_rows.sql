@@ -23,7 +23,7 @@ user_corpora as (
 
 ),
 
-labelled_trains as (
+labeled_trains as (
 
     select
         'gold' as training_corpus,
@@ -47,7 +47,7 @@ final as (
         post_text_hash,
         emotion,
         stance
-    from labelled_trains
+    from labeled_trains
     union all
     select
         corpus_name as training_corpus,

@@ -275,13 +275,21 @@ class HeadsClassifier:
             calibration_heads = _FittedHeads(self, np.flatnonzero(~held))
             rows = np.flatnonzero(held)
             data = self.training
-            emotion_classes, emotion_p, stance_classes, stance_p = calibration_heads.probabilities(self, PredictionInputs(
-                [data.content[i] for i in rows], [data.post_text[i] for i in rows],
-                [data.content_hash[i] for i in rows], [data.post_text_hash[i] for i in rows]))
-            self.temperatures["emotion"] = fit_temperature(emotion_p, emotion_classes,
-                                                           [self.training.emotion[i] for i in rows])
-            self.temperatures["stance"] = fit_temperature(stance_p, stance_classes,
-                                                          [self.training.stance[i] for i in rows])
+            emotion_classes, emotion_p, stance_classes, stance_p = calibration_heads.probabilities(
+                self,
+                PredictionInputs(
+                    [data.content[i] for i in rows],
+                    [data.post_text[i] for i in rows],
+                    [data.content_hash[i] for i in rows],
+                    [data.post_text_hash[i] for i in rows],
+                ),
+            )
+            self.temperatures["emotion"] = fit_temperature(
+                emotion_p, emotion_classes, [self.training.emotion[i] for i in rows]
+            )
+            self.temperatures["stance"] = fit_temperature(
+                stance_p, stance_classes, [self.training.stance[i] for i in rows]
+            )
         self.heads = _FittedHeads(self, np.arange(len(self.training.content)))
         self._fitted = True
         if self.cache_dir is not None:

@@ -366,11 +366,20 @@ def stores_query(tmp, sql):
 
 
 def test_stores_every_raw_row_is_accounted_for(built_stores):
-    assert reconciliation(stores_query(built_stores, RECONCILIATION)) == expected_reconciliation("crawl_stores")
-    reasons = stores_query(built_stores, """select quarantine_reason, count(*) from intermediate.int_crawl_rows_quarantined
-        group by all order by 1""")
-    assert reasons == [("malformed_csv_row", 1), ("malformed_json_record", 2), ("note_without_time", 4),
-                       ("unsupported_capture", 1)]
+    assert reconciliation(stores_query(built_stores, RECONCILIATION)) == expected_reconciliation(
+        "crawl_stores"
+    )
+    reasons = stores_query(
+        built_stores,
+        """select quarantine_reason, count(*) from intermediate.int_crawl_rows_quarantined
+        group by all order by 1""",
+    )
+    assert reasons == [
+        ("malformed_csv_row", 1),
+        ("malformed_json_record", 2),
+        ("note_without_time", 4),
+        ("unsupported_capture", 1),
+    ]
 
 
 def test_a_refit_keeps_only_the_posts_of_the_new_crawl(built, built_stores):

@@ -244,8 +244,12 @@ def test_heads_calibrate_on_held_out_posts_and_look_vectors_up_by_hash():
     codebook = load_codebook()
     contents = [f"comment {i}" for i in range(200)]
     posts = [f"post {i % 40}" for i in range(200)]
-    training = training_data(contents, posts, [codebook.emotions[i % 12] for i in range(200)],
-                             [codebook.stances[i % 3] for i in range(200)])
+    training = training_data(
+        contents,
+        posts,
+        [codebook.emotions[i % 12] for i in range(200)],
+        [codebook.stances[i % 3] for i in range(200)],
+    )
     table = {text_hash(text): rng.normal(size=8).astype(np.float32) for text in contents + posts + ["new"]}
     asked = set()
 

@@ -86,16 +86,16 @@ def test_zero_cells_present_or_absent_give_the_same_result(association_result):
 
 
 @pytest.mark.parametrize(
-    ("theme", "kept_rows", "kept_columns"),
+    ("theme", "kept_count", "kept_columns"),
     [
         ("culture", [1, 2], [0, 1, 2]),
         ("politics", [0, 1, 2], [1, 2]),
         ("daily_life", [0, 1], [0, 1]),
     ],
 )
-def test_statistics_equal_scipy(association_result, theme, kept_rows, kept_columns):
+def test_statistics_equal_scipy(association_result, theme, kept_count, kept_columns):
     full_table = TABLES[theme]
-    table = full_table[np.ix_(kept_rows, kept_columns)]
+    table = full_table[np.ix_(kept_count, kept_columns)]
     chi_square, p_value, degrees_of_freedom, expected = chi2_contingency(table, correction=False)
     part = association_result[association_result["theme"] == theme]
 
@@ -108,13 +108,15 @@ def test_statistics_equal_scipy(association_result, theme, kept_rows, kept_colum
 
     expected_grid = theme_grid(association_result, theme, "expected_count")
     residual_grid = theme_grid(association_result, theme, "adjusted_residual")
-    np.testing.assert_allclose(expected_grid[np.ix_(kept_rows, kept_columns)], expected, rtol=1e-12)
+    np.testing.assert_allclose(expected_grid[np.ix_(kept_count, kept_columns)], expected, rtol=1e-12)
     np.testing.assert_allclose(
-        residual_grid[np.ix_(kept_rows, kept_columns)], first_principles_adjusted_residuals(table), rtol=1e-10
+        residual_grid[np.ix_(kept_count, kept_columns)],
+        first_principles_adjusted_residuals(table),
+        rtol=1e-10,
     )
     # cells of dropped rows/columns have NULL expected count and residual
     dropped = np.ones(full_table.shape, dtype=bool)
-    dropped[np.ix_(kept_rows, kept_columns)] = False
+    dropped[np.ix_(kept_count, kept_columns)] = False
     assert np.isnan(expected_grid[dropped]).all() and np.isnan(residual_grid[dropped]).all()
 
     low_expected_share = float((expected < 5).mean())
@@ -144,8 +146,16 @@ def test_two_by_two_residuals_are_symmetric(association_result):
 def test_degenerate_theme_has_null_statistics(association_result):
     part = association_result[association_result["theme"] == "other"]
     assert len(part) == len(EMOTIONS) * len(STANCES)
-    statistics = ["expected_count", "adjusted_residual", "chi_square", "p_value", "cramers_v", "low_expected_share",
-                  "degrees_of_freedom", "is_low_expected"]
+    statistics = [
+        "expected_count",
+        "adjusted_residual",
+        "chi_square",
+        "p_value",
+        "cramers_v",
+        "low_expected_share",
+        "degrees_of_freedom",
+        "is_low_expected",
+    ]
     assert part[statistics].isna().all().all()
     assert (part["theme_comment_count"] == 7).all()
     assert part["observed_count"].sum() == 7

@@ -42,7 +42,8 @@ def sample_posts() -> pd.DataFrame:
                 "gold_theme": theme,
             }
             for index, (theme, language, title, desc) in enumerate(
-                pd.read_csv(SAMPLE_POSTS_FILE, dtype=str).itertuples(index=False))
+                pd.read_csv(SAMPLE_POSTS_FILE, dtype=str).itertuples(index=False)
+            )
         ]
     )
 
