@@ -29,6 +29,13 @@ class Plugin(BasePlugin):
         # Python models run on dbt's threads: two of them importing scikit-learn at once (the heads classifier and
         # BERTopic) can fail with "partially initialized module 'sklearn.base'", so it is imported here, first.
         import sklearn.feature_extraction.text  # noqa: F401
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS thread for the whole run. dbt runs two Python models at once (labels and topics), and when both
+        # call BLAS together how a call's work is split between threads depends on timing; the last bits of the
+        # sums then differ and the heads' solver ends at other weights: the same classifier version gave other
+        # confidences from one build to the next. dbt's two threads still use both cores.
+        threadpool_limits(limits=1, user_api="blas")
 
         # The marts' post-hook copies each mart to <exports_dir>/<mart>.parquet; DuckDB's COPY needs the folder.
         self.exports_dir = plugin_config.get("exports_dir")
