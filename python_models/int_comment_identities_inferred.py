@@ -10,9 +10,10 @@ from rednote_affect.inference import current_embeddings, embedding_matrix
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    if str(dbt.config.get("infer_identity")).strip().lower() not in ("true", "1", "yes"):
+    config = dbt.config.get("inference_settings")
+    if str(config["infer_identity"]).strip().lower() not in ("true", "1", "yes"):
         return empty_output()
-    backend, model_name = dbt.config.get("embedding_backend"), dbt.config.get("embedding_model") or None
+    backend, model_name = config["embedding_backend"], config["embedding_model"] or None
     comments = dbt.ref("int_comments_kept")
     embeddings = current_embeddings(dbt.ref("int_text_embeddings"), backend, model_name)
     joined = (

@@ -10,30 +10,8 @@ from rednote_affect.inference import current_embeddings, database_path, label_co
 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="classification_key")
-    # dbt reads config.get() arguments statically, so each key is spelled out.
-    config = {
-        "classifier_backend": dbt.config.get("classifier_backend"),
-        "classifier_model": dbt.config.get("classifier_model"),
-        "embedding_backend": dbt.config.get("embedding_backend"),
-        "embedding_model": dbt.config.get("embedding_model"),
-        "embedding_device": dbt.config.get("embedding_device"),
-        "embedding_batch_size": dbt.config.get("embedding_batch_size"),
-        "embedding_base_url": dbt.config.get("embedding_base_url"),
-        "embedding_api_key_env": dbt.config.get("embedding_api_key_env"),
-        "embedding_max_concurrency": dbt.config.get("embedding_max_concurrency"),
-        "embedding_requests_per_minute": dbt.config.get("embedding_requests_per_minute"),
-        "embedding_prefix_mode": dbt.config.get("embedding_prefix_mode"),
-        "embedding_timeout_seconds": dbt.config.get("embedding_timeout_seconds"),
-        "llm_base_url": dbt.config.get("llm_base_url"),
-        "llm_api_key_env": dbt.config.get("llm_api_key_env"),
-        "llm_max_concurrency": dbt.config.get("llm_max_concurrency"),
-        "llm_requests_per_minute": dbt.config.get("llm_requests_per_minute"),
-        "llm_response_format": dbt.config.get("llm_response_format"),
-        "transformers_emotion_checkpoint": dbt.config.get("transformers_emotion_checkpoint"),
-        "transformers_stance_checkpoint": dbt.config.get("transformers_stance_checkpoint"),
-        "transformers_mode": dbt.config.get("transformers_mode"),
-        "inference_batch_size": dbt.config.get("inference_batch_size"),
-    }
+    # The project vars a Python model reads, as one dict (inference_settings in _python_models.yml).
+    config = dbt.config.get("inference_settings")
     items = dbt.ref("int_comments_to_classify")
     training_rows = dbt.ref("int_classifier_training_rows").to_arrow_table()
     embeddings = current_embeddings(

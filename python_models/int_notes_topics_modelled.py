@@ -28,11 +28,10 @@ def model(dbt, session):
     chinese_stopwords = dbt.ref("stopwords_zh").df()
     english_stopwords = dbt.ref("stopwords_en").df()
     stopwords = set(chinese_stopwords["word"]) | set(english_stopwords["word"])
+    # The settings that shape the topics (and so their fingerprint), from the project vars.
+    config = dbt.config.get("inference_settings")
     settings = {
-        "embedding_backend": dbt.config.get("embedding_backend"),
-        "embedding_model": dbt.config.get("embedding_model"),
-        "topic_seed": dbt.config.get("topic_seed"),
-        "topic_reduction": dbt.config.get("topic_reduction"),
+        key: config[key] for key in ("embedding_backend", "embedding_model", "topic_seed", "topic_reduction")
     }
     fingerprint = topic_inputs_fingerprint(posts, stopwords, settings)
     if dbt.is_incremental:

@@ -7,20 +7,8 @@ from rednote_affect.inference import cache_root, current_embeddings, database_pa
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="embedding_key")
     texts = dbt.ref("int_texts_to_embed").to_arrow_table()
-    # dbt reads config.get() arguments statically, so each key is spelled out.
-    config = {
-        "embedding_backend": dbt.config.get("embedding_backend"),
-        "embedding_model": dbt.config.get("embedding_model"),
-        "embedding_device": dbt.config.get("embedding_device"),
-        "embedding_batch_size": dbt.config.get("embedding_batch_size"),
-        "embedding_base_url": dbt.config.get("embedding_base_url"),
-        "embedding_api_key_env": dbt.config.get("embedding_api_key_env"),
-        "embedding_max_concurrency": dbt.config.get("embedding_max_concurrency"),
-        "embedding_requests_per_minute": dbt.config.get("embedding_requests_per_minute"),
-        "embedding_prefix_mode": dbt.config.get("embedding_prefix_mode"),
-        "embedding_timeout_seconds": dbt.config.get("embedding_timeout_seconds"),
-        "inference_batch_size": dbt.config.get("inference_batch_size"),
-    }
+    # The project vars a Python model reads, as one dict (inference_settings in _python_models.yml).
+    config = dbt.config.get("inference_settings")
     stored_keys = set()
     stored_dimension = None
     if dbt.is_incremental:
@@ -38,4 +26,5 @@ def model(dbt, session):
         batch_size=int(config["inference_batch_size"]),
         options=embedding_options(config),
         stored_dimension=stored_dimension,
+        use_shipped_vectors=str(config["use_shipped_vectors"]).lower() == "true",
     )
