@@ -26,7 +26,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -35,6 +34,7 @@ import tenacity
 
 from rednote_affect.classifiers.llm_backend import RateLimiter
 from rednote_affect.embeddings import EmbeddingError
+from rednote_affect.http_retry import parse_retry_after
 
 PREFIX_MODES = ("input_type", "text", "none")
 RETRYABLE_STATUS_CODES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -58,19 +58,6 @@ class _Retryable(Exception):
 def redact(url: str) -> str:
     """A URL without any user:password@ part, for messages."""
     return re.sub(r"//[^/@]*@", "//", url)
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
@@ -207,7 +194,9 @@ class OpenAIEmbeddingClient:
             raise _Retryable(f"connection error ({type(error).__name__})", endpoint) from None
         if response.status_code in RETRYABLE_STATUS_CODES:
             raise _Retryable(
-                f"http {response.status_code}", endpoint, _retry_after(response.headers.get("Retry-After"))
+                f"http {response.status_code}",
+                endpoint,
+                parse_retry_after(response.headers.get("Retry-After")),
             )
         if response.status_code >= 400:
             raise EmbeddingRequestError(self._final_message(endpoint, response))

@@ -15,20 +15,28 @@ from scipy import stats as scipy_stats
 LOW_EXPECTED_COUNT = 5.0
 LOW_EXPECTED_SHARE_LIMIT = 0.2
 
-ASSOCIATION_COLUMNS = [
-    "theme",
-    "emotion",
-    "stance",
-    "observed_count",
-    "expected_count",
-    "adjusted_residual",
-    "theme_comment_count",
-    "chi_square",
-    "degrees_of_freedom",
-    "p_value",
-    "cramers_v",
-    "low_expected_share",
-    "is_low_expected",
+# The output's columns and their dtypes. Int64 and boolean hold NULL for a degenerate theme (no test).
+ASSOCIATION_DTYPES = {
+    "theme": "str",
+    "emotion": "str",
+    "stance": "str",
+    "observed_count": "int64",
+    "expected_count": "float64",
+    "adjusted_residual": "float64",
+    "theme_comment_count": "int64",
+    "chi_square": "float64",
+    "degrees_of_freedom": "Int64",
+    "p_value": "float64",
+    "cramers_v": "float64",
+    "low_expected_share": "float64",
+    "is_low_expected": "boolean",
+}
+ASSOCIATION_COLUMNS = list(ASSOCIATION_DTYPES)
+# What a theme without a testable table leaves NULL.
+TEST_STATISTICS = [
+    column
+    for column in ASSOCIATION_COLUMNS
+    if column not in ("theme", "emotion", "stance", "observed_count", "theme_comment_count")
 ]
 
 
@@ -38,27 +46,7 @@ def _empty_association() -> pd.DataFrame:
 
 
 def _association_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
-    float_columns = [
-        "expected_count",
-        "adjusted_residual",
-        "chi_square",
-        "p_value",
-        "cramers_v",
-        "low_expected_share",
-    ]
-    frame = frame.astype(
-        {
-            "theme": "str",
-            "emotion": "str",
-            "stance": "str",
-            "observed_count": "int64",
-            "theme_comment_count": "int64",
-            "degrees_of_freedom": "Int64",  # NULL for a degenerate theme
-            "is_low_expected": "boolean",  # NULL for a degenerate theme
-            **dict.fromkeys(float_columns, "float64"),
-        }
-    )
-    return frame[ASSOCIATION_COLUMNS]
+    return frame.astype(ASSOCIATION_DTYPES)[ASSOCIATION_COLUMNS]
 
 
 def _theme_association(observed: pd.DataFrame) -> dict[str, object]:

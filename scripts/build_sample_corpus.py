@@ -27,7 +27,10 @@ import json
 import random
 from pathlib import Path
 
-from rednote_affect.mediacrawler import creator_hash, write_export
+from rednote_affect.mediacrawler import NOTE_COLUMNS_2025, creator_hash, write_export
+
+# Note columns a 2026 re-crawl does not copy from the 2025 row.
+NOT_RECRAWLED = {"user_id", "nickname", "avatar", "comment_count", "ip_location", "last_modify_ts"}
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = ROOT / "corpus_src"
@@ -150,26 +153,8 @@ def build_2026(
         old = old_notes[key]
         notes_2026.append(
             {
-                **{
-                    column: old[column]
-                    for column in (
-                        "note_id",
-                        "type",
-                        "title",
-                        "desc",
-                        "video_url",
-                        "time",
-                        "last_update_time",
-                        "liked_count",
-                        "collected_count",
-                        "share_count",
-                        "image_list",
-                        "tag_list",
-                        "note_url",
-                        "source_keyword",
-                        "xsec_token",
-                    )
-                },
+                # The 2025 columns but the author's, the counts the 2026 schema renames and the crawl time.
+                **{column: old[column] for column in NOTE_COLUMNS_2025 if column not in NOT_RECRAWLED},
                 "time": int(old["time"]),
                 "last_update_time": int(old["last_update_time"]),
                 "creator_hash": creator_hash(old["user_id"]),

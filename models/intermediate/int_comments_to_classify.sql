@@ -1,28 +1,20 @@
 -- Each distinct (comment text, post text) the classifier must label: the crawl's comments and every evaluation
 -- row (the gold and written test splits and any configured evaluation set), which is how each build measures
 -- its own labels.
+{%- set input_columns = 'classification_input_key, content, content_hash, post_text, post_text_hash' %}
+
 with
 
 crawl as (
 
-    select
-        classification_input_key,
-        content,
-        content_hash,
-        post_text,
-        post_text_hash
+    select {{ input_columns }}
     from {{ ref('int_comments_contextualized') }}
 
 ),
 
 evaluation as (
 
-    select
-        classification_input_key,
-        content,
-        content_hash,
-        post_text,
-        post_text_hash
+    select {{ input_columns }}
     from {{ ref('int_classifier_evaluation_rows') }}
 
 ),

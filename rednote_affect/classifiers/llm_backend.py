@@ -56,7 +56,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from rednote_affect.classifiers.base import (
@@ -67,6 +66,7 @@ from rednote_affect.classifiers.base import (
     load_codebook,
     stable_hash,
 )
+from rednote_affect.http_retry import parse_retry_after
 from rednote_affect.progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -207,20 +207,6 @@ class _FinalFailure(Exception):
     """A failure that retrying cannot fix; the message is safe to show."""
 
 
-def _parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
 class LLMClassifier:
     """Emotion and stance from a chat model at an OpenAI-compatible endpoint; see the module docstring."""
 
@@ -331,7 +317,7 @@ class LLMClassifier:
             with opener.open(request, timeout=self.timeout_seconds) as response:
                 payload = response.read()
         except urllib.error.HTTPError as error:
-            retry_after = _parse_retry_after(error.headers.get("Retry-After") if error.headers else None)
+            retry_after = parse_retry_after(error.headers.get("Retry-After") if error.headers else None)
             if error.code in RETRYABLE_STATUS_CODES:
                 raise _RetryableFailure(f"http {error.code}", retry_after) from None
             try:

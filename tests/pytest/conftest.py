@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from dbt_helpers import dbt
+from tiny_models import SPECIAL_TOKENS, save_tiny_bert
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,11 +27,7 @@ def built(repo, fixture_crawl, tmp_path_factory) -> Path:
 
 
 VOCABULARY = [
-    "[PAD]",
-    "[UNK]",
-    "[CLS]",
-    "[SEP]",
-    "[MASK]",
+    *SPECIAL_TOKENS,
     "query",
     "passage",
     ":",
@@ -54,20 +51,10 @@ def tiny_checkpoint(tmp_path_factory):
     from sentence_transformers import SentenceTransformer, models
 
     directory = tmp_path_factory.mktemp("tiny-e5")
-    vocabulary_file = directory / "vocab.txt"
-    vocabulary_file.write_text("\n".join(VOCABULARY) + "\n", encoding="utf-8")
     torch.manual_seed(0)
-    config = transformers.BertConfig(
-        vocab_size=len(VOCABULARY),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=20,
-        max_position_embeddings=64,
-    )
     bert_directory = directory / "bert"
-    transformers.BertModel(config).save_pretrained(bert_directory)
-    transformers.BertTokenizer(str(vocabulary_file)).save_pretrained(bert_directory)
+    sizes = (16, 1, 20, 64)  # hidden size, layers, intermediate size, positions
+    save_tiny_bert(bert_directory, VOCABULARY, transformers.BertModel, sizes)
     word_embedding = models.Transformer(str(bert_directory), max_seq_length=32)
     pooling = models.Pooling(
         word_embedding.get_embedding_dimension()

@@ -11,6 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from tiny_models import SPECIAL_TOKENS, save_tiny_bert  # noqa: E402
+
 from rednote_affect.classifiers.base import UNCLASSIFIED, ClassificationItem, load_codebook  # noqa: E402
 from rednote_affect.classifiers.transformers_backend import (  # noqa: E402
     EMOTION_HYPOTHESIS_TEMPLATE,
@@ -20,11 +22,7 @@ from rednote_affect.classifiers.transformers_backend import (  # noqa: E402
 )
 
 VOCABULARY = [
-    "[PAD]",
-    "[UNK]",
-    "[CLS]",
-    "[SEP]",
-    "[MASK]",
+    *SPECIAL_TOKENS,
     "this",
     "comment",
     "expresses",
@@ -117,27 +115,24 @@ def build_checkpoint(
     directory: Path, id2label: dict[int, str], seed: int = 0, forced_class: int | None = None
 ) -> str:
     """Save a tiny random BertForSequenceClassification and its WordPiece tokenizer; optionally force one class."""
-    directory.mkdir(parents=True, exist_ok=True)
-    vocabulary_file = directory / "vocab.txt"
-    vocabulary_file.write_text("\n".join(VOCABULARY) + "\n", encoding="utf-8")
-    config = transformers.BertConfig(
-        vocab_size=len(VOCABULARY),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=37,
-        max_position_embeddings=128,
+
+    def force(model) -> None:
+        if forced_class is not None:
+            with torch.no_grad():
+                model.classifier.bias[forced_class] = 1000.0
+
+    torch.manual_seed(seed)
+    sizes = (32, 2, 37, 128)  # hidden size, layers, intermediate size, positions
+    save_tiny_bert(
+        directory,
+        VOCABULARY,
+        transformers.BertForSequenceClassification,
+        sizes,
+        adjust=force,
         initializer_range=0.5,  # wide random weights, so that predictions differ between texts
         id2label=id2label,
         label2id={label: index for index, label in id2label.items()},
     )
-    torch.manual_seed(seed)
-    model = transformers.BertForSequenceClassification(config)
-    if forced_class is not None:
-        with torch.no_grad():
-            model.classifier.bias[forced_class] = 1000.0
-    model.save_pretrained(directory)
-    transformers.BertTokenizer(str(vocabulary_file)).save_pretrained(directory)
     return str(directory)
 
 
