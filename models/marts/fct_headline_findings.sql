@@ -42,7 +42,7 @@ findings as (
             'politics',
             'contempt_anger_share'
         ),
-        ('politics_most_polarized', 'Politics is the most polarised theme', 'politics', 'stance_polarization'),
+        ('politics_most_polarized', 'Politics is the most polarized theme', 'politics', 'stance_polarization'),
         (
             'appearance_most_balanced',
             'Appearance posts draw the most balanced emotions',

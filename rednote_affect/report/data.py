@@ -163,7 +163,7 @@ VALENCES = ("positive", "neutral", "negative")
 
 
 def by_polarization(theme_polarization: pd.DataFrame, themes: Sequence[str]) -> pd.DataFrame:
-    """Themes from most to least stance-polarised; ties (and themes without comments, last) in codebook order."""
+    """Themes from most to least stance-polarized; ties (and themes without comments, last) in codebook order."""
     position = {theme: index for index, theme in enumerate(themes)}
     return (
         theme_polarization.assign(_position=theme_polarization["theme"].map(position).fillna(len(position)))

@@ -213,7 +213,7 @@ def polarization_ranking(data: ReportData, codebook: Codebook) -> Figure | None:
     )
     stance_axes.invert_yaxis()
     figure.suptitle(
-        "Themes ranked by stance polarization (top = most polarised), affective polarization alongside"
+        "Themes ranked by stance polarization (top = most polarized), affective polarization alongside"
     )
     return figure
 

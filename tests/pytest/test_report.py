@@ -248,7 +248,7 @@ def test_classifier_agreement_shows_every_evaluation_set(built, rendered):
     assert "Wilson intervals cover sampling error only, not classification error" in caveat
 
 
-def test_polarization_table_lists_themes_from_most_to_least_polarised(built, rendered):
+def test_polarization_table_lists_themes_from_most_to_least_polarized(built, rendered):
     polarization = section(page_text(rendered), "polarization_ranking")
     themes = query(
         built,
