@@ -46,7 +46,13 @@ def main() -> None:
         for post in data["posts"]:
             if post["key"] in posts:
                 raise ValueError(f"{path.name}: post key {post['key']} is used twice")
-            posts[post["key"]] = {**post, "register": data["register"]}
+            # A register written for its emotions only (stance_used: false) keeps its stance labels out of the
+            # seed: nearly all neutral by design, they tilted the stance head (corpus_src/training/README.md).
+            posts[post["key"]] = {
+                **post,
+                "register": data["register"],
+                "stance_used": data.get("stance_used", True),
+            }
         comments.extend(data["comments"])
     by_register: dict[str, list[str]] = defaultdict(list)
     for key, post in posts.items():
@@ -74,7 +80,7 @@ def main() -> None:
                     "description": post.get("desc") or "",
                     "content": " ".join(comment["text"].split()),
                     "emotion": comment["emotion"],
-                    "stance": comment["stance"],
+                    "stance": comment["stance"] if post["stance_used"] else "",
                     "ip_location": comment.get("ip_location") or "",
                     "split": "test" if comment["post"] in test_posts else "train",
                 }
