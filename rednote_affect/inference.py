@@ -139,34 +139,35 @@ def embed_new_texts(
         f"({backend.model_id})"
     )
 
-    def persist_rows(keys: list[str], hashes: list[str], vectors: np.ndarray) -> None:
-        shards.append(
-            pa.Table.from_pydict(
-                {
-                    "embedding_key": keys,
-                    "text_hash": hashes,
-                    "embedding_backend": [backend.name] * len(keys),
-                    "embedding_model": [backend.model_id] * len(keys),
-                    "embedding": pa.FixedSizeListArray.from_arrays(
-                        pa.array(vectors.reshape(-1), pa.float32()), vectors.shape[1]
-                    ).cast(pa.list_(pa.float32())),
-                    "embedded_at": pa.array([_utc_now()] * len(keys), pa.timestamp("us")),
-                },
-                schema=schema,
-            )
+    def rows(keys: list[str], hashes: list[str], vectors: np.ndarray) -> pa.Table:
+        return pa.Table.from_pydict(
+            {
+                "embedding_key": keys,
+                "text_hash": hashes,
+                "embedding_backend": [backend.name] * len(keys),
+                "embedding_model": [backend.model_id] * len(keys),
+                "embedding": pa.FixedSizeListArray.from_arrays(
+                    pa.array(vectors.reshape(-1), pa.float32()), vectors.shape[1]
+                ).cast(pa.list_(pa.float32())),
+                "embedded_at": pa.array([_utc_now()] * len(keys), pa.timestamp("us")),
+            },
+            schema=schema,
         )
 
+    # Shipped vectors go straight to the result: the shard cache is for what a killed build would lose.
+    shipped_rows = schema.empty_table()
     if len(from_shipped):
         vectors = np.stack([shipped[text_hash] for text_hash in from_shipped["text_hash"]])
         backend.expect_dimension(vectors.shape[1], "the shipped vectors of this backend and model")
-        persist_rows(from_shipped["embedding_key"].tolist(), from_shipped["text_hash"].tolist(), vectors)
-        shards.flush()
+        shipped_rows = rows(
+            from_shipped["embedding_key"].tolist(), from_shipped["text_hash"].tolist(), vectors
+        )
 
     todo_keys = todo["embedding_key"].to_numpy()
     todo_hashes = todo["text_hash"].to_numpy()
 
     def persist(indices: np.ndarray, vectors: np.ndarray) -> None:
-        persist_rows(todo_keys[indices].tolist(), todo_hashes[indices].tolist(), vectors)
+        shards.append(rows(todo_keys[indices].tolist(), todo_hashes[indices].tolist(), vectors))
 
     done = 0
 
@@ -195,8 +196,10 @@ def embed_new_texts(
             ) from None
         finally:
             shards.flush()
-    result = shards.read(pending["embedding_key"])
-    return result.cast(schema)
+    embedded = shards.read(
+        pending.loc[~pending["text_hash"].isin(from_shipped["text_hash"]), "embedding_key"]
+    )
+    return pa.concat_tables([shipped_rows] + ([] if embedded is None else [embedded.cast(schema)]))
 
 
 LABEL_SCHEMA = pa.schema(
@@ -228,8 +231,8 @@ def classify_new_comments(
 ) -> pa.Table:
     """Labels for the (comment, post) inputs that the configured classifier has not labeled yet.
 
-    items: classification_input_key, content, content_hash, post_text, post_text_hash: the pending inputs, those whose current label is not an
-    ok label of this classifier version (`pending_inputs` decides, in SQL). stored: their stored rows (or None).
+    items: classification_input_key, content, content_hash, post_text, post_text_hash: the pending inputs, those
+    whose current label is not an ok label of this classifier version (`pending_inputs` decides, in SQL). stored: their stored rows (or None).
     Each input is classified once per (backend, model, version): an input this version has labeled ok before (the
     gold seed was reverted, say) is re-selected without inference; inputs whose stored label is `unclassified` are
     tried again. Returns only new or re-selected rows. `labeled_keys` are the classification keys this version
