@@ -5,13 +5,13 @@ import numpy as np
 import pyarrow.compute as pc
 
 from rednote_affect.identity import empty_output, infer_identities
-from rednote_affect.inference import current_embeddings, embedding_matrix
+from rednote_affect.inference import current_embeddings, embedding_matrix, is_enabled
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     config = dbt.config.get("inference_settings")
-    if str(config["infer_identity"]).strip().lower() not in ("true", "1", "yes"):
+    if not is_enabled(config["infer_identity"]):
         return empty_output()
     backend, model_name = config["embedding_backend"], config["embedding_model"] or None
     comments = dbt.ref("int_comments_kept")

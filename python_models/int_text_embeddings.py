@@ -1,7 +1,13 @@
 """Embeddings of every text the warehouse needs, computed once per (text, backend, model) and kept."""
 
 from rednote_affect.embeddings import embedding_options
-from rednote_affect.inference import cache_root, current_embeddings, database_path, embed_new_texts
+from rednote_affect.inference import (
+    cache_root,
+    current_embeddings,
+    database_path,
+    embed_new_texts,
+    is_enabled,
+)
 
 
 def model(dbt, session):
@@ -26,5 +32,5 @@ def model(dbt, session):
         batch_size=int(config["inference_batch_size"]),
         options=embedding_options(config),
         stored_dimension=stored_dimension,
-        use_shipped_vectors=str(config["use_shipped_vectors"]).lower() == "true",
+        use_shipped_vectors=is_enabled(config["use_shipped_vectors"]),
     )

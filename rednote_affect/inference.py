@@ -29,6 +29,11 @@ def log(message: str) -> None:
     print(f"rednote_affect: {message}", file=sys.stderr, flush=True)
 
 
+def is_enabled(setting) -> bool:
+    """A boolean var as a Python model receives it: true from YAML, or "true" / "1" / "yes" from --vars."""
+    return str(setting).strip().lower() in ("true", "1", "yes")
+
+
 def cache_root(database_path: str | None) -> Path:
     """Inference shards live beside the warehouse file (warehouse/cache/...)."""
     if not database_path or database_path == ":memory:":
