@@ -1,8 +1,8 @@
 """The report's data layer: reads the marts the `study_report` exposure depends on (models/marts/_marts__models.yml).
 
-Every mart column the report reads is named here and only here: MART_COLUMNS maps the name the report uses to the
-mart's column, so a renamed column is a one-line change. The marts' contracts are enforced by dbt; a warehouse
-that lacks one fails with DuckDB's own message.
+Every mart column the report reads is named here and only here, in MART_COLUMNS, under the mart's own name, so a
+renamed column is a one-line change. The marts' contracts are enforced by dbt; a warehouse that lacks one fails
+with DuckDB's own message.
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-
-def _same(*names: str) -> dict[str, str]:
-    return {name: name for name in names}
-
-
-# mart -> {name in the report: column in the mart}
-MART_COLUMNS: dict[str, dict[str, str]] = {
-    "fct_posts": _same("note_id", "theme", "published_at"),
-    "fct_comments": _same("comment_id", "theme", "identity"),
-    "fct_crawl_reconciliation": _same(
-        "entity", "source_file", "raw_count", "kept_count", "superseded_count", "quarantined_count"
+# mart -> the columns the report reads
+MART_COLUMNS: dict[str, tuple[str, ...]] = {
+    "fct_posts": ("note_id", "theme", "published_at"),
+    "fct_comments": ("comment_id", "theme", "identity"),
+    "fct_crawl_reconciliation": (
+        "entity",
+        "source_file",
+        "raw_count",
+        "kept_count",
+        "superseded_count",
+        "quarantined_count",
     ),
-    "fct_emotion_by_theme_stance": _same(
+    "fct_emotion_by_theme_stance": (
         "theme",
         "stance",
         "identity",
@@ -37,7 +37,7 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "share_within_stance_lower",
         "share_within_stance_upper",
     ),
-    "fct_theme_polarization": _same(
+    "fct_theme_polarization": (
         "theme",
         "comment_count",
         "pro_china_share",
@@ -50,7 +50,7 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "polarization_rank",
         "emotion_entropy_normalized",
     ),
-    "fct_identity_asymmetry": _same(
+    "fct_identity_asymmetry": (
         "theme",
         "emotion",
         "chinese_count",
@@ -60,7 +60,7 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "share_difference",
         "js_divergence",
     ),
-    "fct_emotion_stance_association": _same(
+    "fct_emotion_stance_association": (
         "theme",
         "emotion",
         "stance",
@@ -72,7 +72,7 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "low_expected_share",
         "is_low_expected",
     ),
-    "fct_classifier_agreement": _same(
+    "fct_classifier_agreement": (
         "evaluation_set",
         "task",
         "label",
@@ -90,7 +90,7 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "classifier_model",
         "classifier_version",
     ),
-    "fct_identity_sources": _same(
+    "fct_identity_sources": (
         "identity_source",
         "source_order",
         "comment_count",
@@ -98,7 +98,7 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "author_count",
         "author_share",
     ),
-    "fct_headline_findings": _same(
+    "fct_headline_findings": (
         "finding_key",
         "finding",
         "label_scope",
@@ -140,7 +140,7 @@ def read_marts(database_path: str | Path) -> ReportData:
     frames = {}
     with duckdb.connect(str(path), read_only=True) as connection:
         for mart, columns in MART_COLUMNS.items():
-            select_list = ", ".join(f'"{column}" as "{name}"' for name, column in columns.items())
+            select_list = ", ".join(f'"{column}"' for column in columns)
             try:
                 frames[mart.removeprefix("fct_")] = connection.execute(
                     f"select {select_list} from marts.{mart}"
