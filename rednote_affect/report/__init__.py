@@ -24,25 +24,30 @@ from rednote_affect.report.figures import cjk_font_family
 
 __all__ = ["FIGURE_FILES", "cjk_font_family", "render_report"]
 
-# file stem -> (heading, figure, its tables); the PNG files are `<stem>.png` in the output folder.
-FIGURE_FILES: dict[str, tuple[str, Callable[[ReportData, Codebook], Figure | None], Callable]] = {
+# file stem -> (heading, the ReportData mart it draws, figure, its tables); the PNG files are `<stem>.png` in the
+# output folder. A figure is drawn when its mart has rows.
+FIGURE_FILES: dict[str, tuple[str, str, Callable[[ReportData, Codebook], Figure], Callable]] = {
     "emotion_by_stance": (
         "Emotions within each stance, per theme",
+        "emotion_by_theme_stance",
         figures.emotion_by_stance,
         tables.emotion_by_stance_tables,
     ),
     "identity_emotion_asymmetry": (
         "Chinese and foreign commenters' emotions, per theme",
+        "identity_asymmetry",
         figures.identity_emotion_asymmetry,
         tables.identity_asymmetry_tables,
     ),
     "polarization_ranking": (
         "Themes ranked by stance polarization",
+        "theme_polarization",
         figures.polarization_ranking,
         lambda data, codebook: [tables.polarization_table(data, codebook)],
     ),
     "classifier_agreement": (
         "Classifier agreement on each evaluation set",
+        "classifier_agreement",
         figures.classifier_agreement,
         tables.agreement_tables,
     ),
@@ -68,11 +73,10 @@ class FigureSection:
 def _figure_sections(data: ReportData, codebook: Codebook, output_folder: Path) -> list[FigureSection]:
     sections = []
     with matplotlib.rc_context(figures.font_settings()):
-        for stem, (heading, draw, shape_tables) in FIGURE_FILES.items():
-            figure = draw(data, codebook)
+        for stem, (heading, mart, draw, shape_tables) in FIGURE_FILES.items():
             encoded = None
-            if figure is not None:
-                png = figures.png_bytes(figure)
+            if not getattr(data, mart).empty:
+                png = figures.png_bytes(draw(data, codebook))
                 (output_folder / f"{stem}.png").write_bytes(png)
                 encoded = base64.b64encode(png).decode("ascii")
             sections.append(FigureSection(stem, heading, encoded, shape_tables(data, codebook)))

@@ -73,12 +73,10 @@ def _panel_grid(panel_count: int, panel_width: float, panel_height: float) -> tu
     return figure, axes[:panel_count]
 
 
-def emotion_by_stance(data: ReportData, codebook: Codebook) -> Figure | None:
+def emotion_by_stance(data: ReportData, codebook: Codebook) -> Figure:
     """A heatmap per theme: the share of each stance's comments with each emotion, residuals marked."""
     frame = data.emotion_by_theme_stance
     frame = frame[frame["identity"] == "all"]
-    if frame.empty:
-        return None
     themes = ordered(frame["theme"], codebook.themes)
     emotions = ordered(frame["emotion"], codebook.emotions)
     stances = ordered(frame["stance"], codebook.stances)
@@ -142,11 +140,9 @@ def emotion_by_stance(data: ReportData, codebook: Codebook) -> Figure | None:
     return figure
 
 
-def identity_emotion_asymmetry(data: ReportData, codebook: Codebook) -> Figure | None:
+def identity_emotion_asymmetry(data: ReportData, codebook: Codebook) -> Figure:
     """Per theme, Chinese and foreign commenters' emotion distributions side by side, with their JS divergence."""
     frame = data.identity_asymmetry
-    if frame.empty:
-        return None
     themes = ordered(frame["theme"], codebook.themes)
     emotions = ordered(frame["emotion"], codebook.emotions)
     cells = frame.set_index(["theme", "emotion"])
@@ -187,11 +183,9 @@ def identity_emotion_asymmetry(data: ReportData, codebook: Codebook) -> Figure |
     return figure
 
 
-def polarization_ranking(data: ReportData, codebook: Codebook) -> Figure | None:
+def polarization_ranking(data: ReportData, codebook: Codebook) -> Figure:
     """Themes ranked by stance polarization, affective polarization alongside."""
     frame = by_polarization(data.theme_polarization, codebook.themes)
-    if frame.empty:
-        return None
     figure = Figure(figsize=(10, 0.45 * len(frame) + 1.6), layout="constrained")
     stance_axes, affect_axes = figure.subplots(1, 2, sharey=True)
     positions = np.arange(len(frame))
@@ -218,11 +212,9 @@ def polarization_ranking(data: ReportData, codebook: Codebook) -> Figure | None:
     return figure
 
 
-def classifier_agreement(data: ReportData, codebook: Codebook) -> Figure | None:
+def classifier_agreement(data: ReportData, codebook: Codebook) -> Figure:
     """One panel per task: F1 per label, one bar per evaluation set (labels its gold data does not use left out)."""
     frame = data.classifier_agreement
-    if frame.empty:
-        return None
     sets = evaluation_sets(data)
     tasks = ordered(frame["task"], AGREEMENT_TASKS)
     label_orders = {"emotion": codebook.emotions, "stance": codebook.stances, "valence": VALENCES}

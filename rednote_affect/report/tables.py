@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -63,6 +64,15 @@ def table(rows: list[dict[str, str]], caption: str) -> Table:
     return Table(caption, list(frame.columns), frame.to_numpy().tolist(), numeric)
 
 
+# (header, mart column, how its cells are written)
+Column = tuple[str, str, Callable[[object], str]]
+
+
+def formatted_rows(frame: pd.DataFrame, columns: Sequence[Column]) -> list[dict[str, str]]:
+    """One row of formatted cells per row of `frame`, one cell per column spec, in that order."""
+    return [{header: write(row[column]) for header, column, write in columns} for _, row in frame.iterrows()]
+
+
 # ---------------------------------------------------------------------------------------------------- corpus
 
 
@@ -116,36 +126,41 @@ def corpus_table(data: ReportData, codebook: Codebook) -> Table:
 
 
 def reconciliation_table(data: ReportData) -> Table:
-    totals = data.crawl_reconciliation.groupby("entity")[
-        ["raw_count", "kept_count", "superseded_count", "quarantined_count"]
-    ].sum()
-    rows = [
-        {
-            "entity": entity,
-            "files": count((data.crawl_reconciliation["entity"] == entity).sum()),
-            "raw": count(row["raw_count"]),
-            "kept": count(row["kept_count"]),
-            "superseded": count(row["superseded_count"]),
-            "quarantined": count(row["quarantined_count"]),
-        }
-        for entity, row in totals.iterrows()
+    totals = (
+        data.crawl_reconciliation.groupby("entity")
+        .agg(
+            file_count=("source_file", "size"),
+            raw_count=("raw_count", "sum"),
+            kept_count=("kept_count", "sum"),
+            superseded_count=("superseded_count", "sum"),
+            quarantined_count=("quarantined_count", "sum"),
+        )
+        .reset_index()
+    )
+    columns: list[Column] = [
+        ("entity", "entity", str),
+        ("files", "file_count", count),
+        ("raw", "raw_count", count),
+        ("kept", "kept_count", count),
+        ("superseded", "superseded_count", count),
+        ("quarantined", "quarantined_count", count),
     ]
-    return table(rows, "Raw records read from the crawl and where they went (marts.fct_crawl_reconciliation)")
+    return table(
+        formatted_rows(totals, columns),
+        "Raw records read from the crawl and where they went (marts.fct_crawl_reconciliation)",
+    )
 
 
 def identity_sources_table(data: ReportData) -> Table:
-    rows = [
-        {
-            "identity source": row["identity_source"],
-            "comments": count(row["comment_count"]),
-            "% of comments": percent(row["comment_share"]),
-            "authors": count(row["author_count"]),
-            "% of authors": percent(row["author_share"]),
-        }
-        for _, row in data.identity_sources.sort_values("source_order").iterrows()
+    columns: list[Column] = [
+        ("identity source", "identity_source", str),
+        ("comments", "comment_count", count),
+        ("% of comments", "comment_share", percent),
+        ("authors", "author_count", count),
+        ("% of authors", "author_share", percent),
     ]
     return table(
-        rows,
+        formatted_rows(data.identity_sources.sort_values("source_order"), columns),
         "Where each commenter identity comes from: the comment's own IP location, the same author's "
         "IP location in another record (author history), the opt-in classifier (inferred), or "
         "nowhere (unknown) (marts.fct_identity_sources)",
@@ -299,24 +314,21 @@ def identity_totals(data: ReportData) -> pd.DataFrame:
 
 
 def polarization_table(data: ReportData, codebook: Codebook) -> Table:
-    frame = by_polarization(data.theme_polarization, codebook.themes)
-    rows = [
-        {
-            "polarization_rank": count(row["polarization_rank"]),
-            "theme": row["theme"],
-            "comments": count(row["comment_count"]),
-            "pro_china %": percent(row["pro_china_share"]),
-            "neutral %": percent(row["neutral_share"]),
-            "pro_foreign %": percent(row["pro_foreign_share"]),
-            "mean_stance_position": number(row["mean_stance_position"]),
-            "stance_polarization": number(row["stance_polarization"]),
-            "mean_valence": number(row["mean_valence"]),
-            "affective_polarization": number(row["affective_polarization"]),
-            "emotion entropy (normalized)": number(row["emotion_entropy_normalized"]),
-        }
-        for _, row in frame.iterrows()
+    columns: list[Column] = [
+        ("polarization_rank", "polarization_rank", count),
+        ("theme", "theme", str),
+        ("comments", "comment_count", count),
+        ("pro_china %", "pro_china_share", percent),
+        ("neutral %", "neutral_share", percent),
+        ("pro_foreign %", "pro_foreign_share", percent),
+        ("mean_stance_position", "mean_stance_position", number),
+        ("stance_polarization", "stance_polarization", number),
+        ("mean_valence", "mean_valence", number),
+        ("affective_polarization", "affective_polarization", number),
+        ("emotion entropy (normalized)", "emotion_entropy_normalized", number),
     ]
-    return table(rows, "Polarization per theme")
+    frame = by_polarization(data.theme_polarization, codebook.themes)
+    return table(formatted_rows(frame, columns), "Polarization per theme")
 
 
 # ---------------------------------------------------------------------------------------------------- agreement

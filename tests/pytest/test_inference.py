@@ -44,6 +44,23 @@ def training_data(contents, posts, emotions, stances):
     )
 
 
+def cycled_training(contents, posts):
+    """Training data whose labels cycle through the codebook's emotions and stances."""
+    codebook = load_codebook()
+    return training_data(
+        contents,
+        posts,
+        [codebook.emotions[i % len(codebook.emotions)] for i in range(len(contents))],
+        [codebook.stances[i % len(codebook.stances)] for i in range(len(contents))],
+    )
+
+
+def random_vectors(texts, size, seed):
+    """A vector for each text's stand-in hash, drawn in the texts' order."""
+    rng = np.random.default_rng(seed)
+    return {text_hash(text): rng.normal(size=size).astype(np.float32) for text in texts}
+
+
 def inputs(contents, contexts):
     return PredictionInputs(
         contents, contexts, [text_hash(t) for t in contents], [text_hash(t) for t in contexts]
@@ -235,18 +252,10 @@ def test_changed_version_relabels_and_reverting_reselects_without_inference(tmp_
 
 
 def test_heads_are_deterministic_and_version_follows_training_data():
-    rng = np.random.default_rng(0)
     codebook = load_codebook()
     contents = [f"comment {i} {codebook.emotions[i % 12]}" for i in range(120)]
-    training = training_data(
-        contents,
-        ["post"] * 120,
-        [codebook.emotions[i % 12] for i in range(120)],
-        [codebook.stances[i % 3] for i in range(120)],
-    )
-    table = {
-        text_hash(text): rng.normal(size=16).astype(np.float32) for text in contents + ["post", "new text"]
-    }
+    training = cycled_training(contents, ["post"] * 120)
+    table = random_vectors(contents + ["post", "new text"], size=16, seed=0)
 
     def lookup(hashes, texts):
         return np.array([table[h] for h in hashes])
@@ -267,17 +276,11 @@ def test_heads_are_deterministic_and_version_follows_training_data():
 
 def test_heads_calibrate_on_held_out_posts_and_look_vectors_up_by_hash():
     """With many posts, some are held out to fit the temperatures; every vector is asked for by its hash."""
-    rng = np.random.default_rng(2)
     codebook = load_codebook()
     contents = [f"comment {i}" for i in range(200)]
     posts = [f"post {i % 40}" for i in range(200)]
-    training = training_data(
-        contents,
-        posts,
-        [codebook.emotions[i % 12] for i in range(200)],
-        [codebook.stances[i % 3] for i in range(200)],
-    )
-    table = {text_hash(text): rng.normal(size=8).astype(np.float32) for text in contents + posts + ["new"]}
+    training = cycled_training(contents, posts)
+    table = random_vectors(contents + posts + ["new"], size=8, seed=2)
     asked = set()
 
     def lookup(hashes, texts):
@@ -331,16 +334,9 @@ def test_progress_line_has_rate_and_eta():
 
 
 def test_fitted_heads_are_cached_by_version(tmp_path):
-    codebook = load_codebook()
     contents = [f"c{i}" for i in range(60)]
-    training = training_data(
-        contents,
-        ["p"] * 60,
-        [codebook.emotions[i % 12] for i in range(60)],
-        [codebook.stances[i % 3] for i in range(60)],
-    )
-    rng = np.random.default_rng(1)
-    table = {text_hash(text): rng.normal(size=8).astype(np.float32) for text in contents + ["p"]}
+    training = cycled_training(contents, ["p"] * 60)
+    table = random_vectors(contents + ["p"], size=8, seed=1)
     calls = []
 
     def lookup(hashes, texts):

@@ -140,7 +140,7 @@ def test_every_section_is_present(rendered):
     page = page_text(rendered)
     for section_id in ("intro", "caveat", "headline_findings", *FIGURE_FILES):
         assert f'<section id="{section_id}">' in page
-    for letter, (heading, _, _) in zip("abcd", FIGURE_FILES.values(), strict=True):
+    for letter, (heading, *_) in zip("abcd", FIGURE_FILES.values(), strict=True):
         assert f"<h2>{letter}. {heading.replace(chr(39), '&#39;')}</h2>" in page
 
 
@@ -263,6 +263,20 @@ def test_polarization_table_lists_themes_from_most_to_least_polarized(built, ren
         assert cell(f"{stance_polarization:.3f}") in row.group(0) and row.group(0).endswith(
             cell(f"{entropy:.3f}") + "</tr>"
         )
+
+
+def test_a_figure_whose_mart_is_empty_is_not_drawn(built, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(built / WAREHOUSE, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("delete from marts.fct_identity_asymmetry")
+    page = render_report(copy, tmp_path / "out").read_text(encoding="utf-8")
+    assert sorted(path.name for path in (tmp_path / "out").glob("*.png")) == sorted(
+        f"{stem}.png" for stem in FIGURE_FILES if stem != "identity_emotion_asymmetry"
+    )
+    section = re.search(r'<section id="identity_emotion_asymmetry">.*?</section>', page, re.S).group(0)
+    assert "Figure not drawn: its mart has no rows." in section and "<img" not in section
+    assert len(parse(page).images) == len(FIGURE_FILES) - 1
 
 
 def test_a_warehouse_without_the_marts_fails_clearly(tmp_path, capsys):
