@@ -87,11 +87,7 @@ final as (
         end as identity_source,
         case when comments.identity_source = 'unknown' then inferred.inferred_confidence end as identity_confidence,
         languages.language,
-        coalesce(labels.emotion, 'unclassified') as emotion,
-        coalesce(emotions.valence, 'unclassified') as emotion_valence,
-        coalesce(labels.stance, 'unclassified') as stance,
-        labels.emotion_confidence,
-        labels.stance_confidence,
+        {{ selected_label_columns('labels', 'emotions') }},
         coalesce(labels.classification_status, 'unclassified') as classification_status,
         comments.like_count,
         comments.is_top_level,
@@ -99,9 +95,6 @@ final as (
         threads.thread_issue,
         comments.commented_at,
         comments.schema_era,
-        labels.classifier_backend,
-        labels.classifier_model,
-        labels.classifier_version,
         labels.classified_at
     from comments
     inner join threads on comments.comment_id = threads.comment_id

@@ -1,123 +1,115 @@
--- Per raw file and entity: raw rows, and where each ended up (kept, superseded, quarantined).
--- tests/data/assert_raw_rows_reconcile.sql checks raw_count = kept_count + superseded_count + quarantined_count.
+-- Per raw file and entity: raw rows, and where each ended up (kept, superseded, quarantined), each counted from the
+-- model that holds those rows. tests/data/assert_raw_rows_reconcile.sql checks
+-- raw_count = kept_count + superseded_count + quarantined_count.
+{% set tally_counts = {
+    'raw': 'raw_count',
+    'kept': 'kept_count',
+    'superseded': 'superseded_count',
+    'quarantined': 'quarantined_count',
+} %}
+
 with
 
 raw_notes as (
 
-    select
-        'notes' as entity,
-        source_file,
-        count(*) as raw_count
-    from {{ ref('stg_mediacrawler__notes') }}
-    group by all
+    select * from {{ ref('stg_mediacrawler__notes') }}
 
 ),
 
 raw_comments as (
 
-    select
-        'comments' as entity,
-        source_file,
-        count(*) as raw_count
-    from {{ ref('stg_mediacrawler__comments') }}
-    group by all
+    select * from {{ ref('stg_mediacrawler__comments') }}
 
 ),
 
 kept_notes as (
 
-    select
-        'notes' as entity,
-        source_file,
-        count(*) as kept_count
-    from {{ ref('int_notes_kept') }}
-    group by all
+    select * from {{ ref('int_notes_kept') }}
 
 ),
 
 kept_comments as (
 
-    select
-        'comments' as entity,
-        source_file,
-        count(*) as kept_count
-    from {{ ref('int_comments_kept') }}
-    group by all
+    select * from {{ ref('int_comments_kept') }}
 
 ),
 
-triaged as (
+triaged_notes as (
 
-    select
-        'notes' as entity,
-        source_file,
-        row_status
-    from {{ ref('int_note_rows_triaged') }}
-    union all
-    select
-        'comments' as entity,
-        source_file,
-        row_status
-    from {{ ref('int_comment_rows_triaged') }}
+    select * from {{ ref('int_note_rows_triaged') }}
 
 ),
 
-superseded as (
+triaged_comments as (
 
-    select
-        entity,
-        source_file,
-        count(*) as superseded_count
-    from triaged
-    where row_status = 'superseded'
-    group by all
+    select * from {{ ref('int_comment_rows_triaged') }}
 
 ),
 
 quarantined as (
 
+    select * from {{ ref('int_crawl_rows_quarantined') }}
+
+),
+
+-- One row per row counted, with what it is counted as.
+tallied as (
+
+    select
+        'notes' as entity,
+        source_file,
+        'raw' as tally
+    from raw_notes
+    union all
+    select
+        'comments' as entity,
+        source_file,
+        'raw' as tally
+    from raw_comments
+    union all
+    select
+        'notes' as entity,
+        source_file,
+        'kept' as tally
+    from kept_notes
+    union all
+    select
+        'comments' as entity,
+        source_file,
+        'kept' as tally
+    from kept_comments
+    union all
+    select
+        'notes' as entity,
+        source_file,
+        'superseded' as tally
+    from triaged_notes
+    where row_status = 'superseded'
+    union all
+    select
+        'comments' as entity,
+        source_file,
+        'superseded' as tally
+    from triaged_comments
+    where row_status = 'superseded'
+    union all
     select
         entity,
         source_file,
-        count(*) as quarantined_count
-    from {{ ref('int_crawl_rows_quarantined') }}
-    group by all
-
-),
-
-raw_count as (
-
-    select * from raw_notes
-    union all
-    select * from raw_comments
-
-),
-
-kept as (
-
-    select * from kept_notes
-    union all
-    select * from kept_comments
+        'quarantined' as tally
+    from quarantined
 
 ),
 
 final as (
 
     select
-        raw_count.entity || ':' || raw_count.source_file as reconciled_file_key,
-        raw_count.entity,
-        raw_count.source_file,
-        raw_count.raw_count,
-        coalesce(kept.kept_count, 0) as kept_count,
-        coalesce(superseded.superseded_count, 0) as superseded_count,
-        coalesce(quarantined.quarantined_count, 0) as quarantined_count
-    from raw_count
-    left join kept
-        on raw_count.entity = kept.entity and raw_count.source_file = kept.source_file
-    left join superseded
-        on raw_count.entity = superseded.entity and raw_count.source_file = superseded.source_file
-    left join quarantined
-        on raw_count.entity = quarantined.entity and raw_count.source_file = quarantined.source_file
+        entity || ':' || source_file as reconciled_file_key,
+        entity,
+        source_file,
+        {{ count_each_value('tally', tally_counts) }}
+    from tallied
+    group by entity, source_file
 
 )
 

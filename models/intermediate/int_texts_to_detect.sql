@@ -3,37 +3,22 @@ with
 
 posts as (
 
-    select
-        post_text_hash as text_hash,
-        post_text as text
-    from {{ ref('int_notes_kept') }}
+    select * from {{ ref('int_notes_kept') }}
 
 ),
 
 comments as (
 
-    select
-        content_hash as text_hash,
-        content as text
-    from {{ ref('int_comments_kept') }}
-
-),
-
-unioned as (
-
-    select * from posts
-    union all
-    select * from comments
+    select * from {{ ref('int_comments_kept') }}
 
 ),
 
 final as (
 
-    select
-        text_hash,
-        any_value(text) as text
-    from unioned
-    group by text_hash
+    {{ distinct_texts([
+        ('posts', 'post_text_hash', 'post_text'),
+        ('comments', 'content_hash', 'content'),
+    ]) }}
 
 )
 

@@ -9,19 +9,13 @@ with
 
 theme_evidence as (
 
-    select
-        text_hash,
-        text
-    from {{ ref('int_notes_theme_evidence') }}
+    select * from {{ ref('int_notes_theme_evidence') }}
 
 ),
 
 crawl_comments as (
 
-    select
-        content_hash as text_hash,
-        content as text
-    from {{ ref('int_comments_kept') }}
+    select * from {{ ref('int_comments_kept') }}
     where {{ embeds_crawl_comments }}
 
 ),
@@ -41,48 +35,16 @@ evaluation_rows as (
 ),
 
 -- The heads read each comment's vector and its post's (the context of stance).
-labeled as (
-
-    select
-        content_hash as text_hash,
-        content as text
-    from training_rows
-    union all
-    select
-        post_text_hash as text_hash,
-        post_text as text
-    from training_rows
-    union all
-    select
-        content_hash as text_hash,
-        content as text
-    from evaluation_rows
-    union all
-    select
-        post_text_hash as text_hash,
-        post_text as text
-    from evaluation_rows
-
-),
-
-unioned as (
-
-    select * from theme_evidence
-    union all
-    select * from crawl_comments
-    union all
-    select * from labeled
-
-),
-
 final as (
 
-    select
-        text_hash,
-        any_value(text) as text
-    from unioned
-    where text is not null
-    group by text_hash
+    {{ distinct_texts([
+        ('theme_evidence', 'text_hash', 'text'),
+        ('crawl_comments', 'content_hash', 'content'),
+        ('training_rows', 'content_hash', 'content'),
+        ('training_rows', 'post_text_hash', 'post_text'),
+        ('evaluation_rows', 'content_hash', 'content'),
+        ('evaluation_rows', 'post_text_hash', 'post_text'),
+    ]) }}
 
 )
 

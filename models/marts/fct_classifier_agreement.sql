@@ -63,14 +63,7 @@ predicted as (
         evaluation_rows.gold_emotion,
         evaluation_rows.gold_stance,
         evaluation_rows.gold_valence,
-        coalesce(labels.emotion, 'unclassified') as predicted_emotion,
-        coalesce(labels.stance, 'unclassified') as predicted_stance,
-        coalesce(emotions.valence, 'unclassified') as predicted_valence,
-        labels.emotion_confidence,
-        labels.stance_confidence,
-        labels.classifier_backend,
-        labels.classifier_model,
-        labels.classifier_version
+        {{ selected_label_columns('labels', 'emotions') }}
     from evaluation_rows
     left join labels on evaluation_rows.classification_input_key = labels.classification_input_key
     left join emotions on labels.emotion = emotions.emotion
@@ -82,7 +75,7 @@ pairs as (
     select
         'emotion' as task,
         gold_emotion as gold_label,
-        predicted_emotion as predicted_label,
+        emotion as predicted_label,
         emotion_confidence as confidence,
         *
     from predicted
@@ -91,7 +84,7 @@ pairs as (
     select
         'stance' as task,
         gold_stance as gold_label,
-        predicted_stance as predicted_label,
+        stance as predicted_label,
         stance_confidence as confidence,
         *
     from predicted
@@ -100,7 +93,7 @@ pairs as (
     select
         'valence' as task,
         gold_valence as gold_label,
-        predicted_valence as predicted_label,
+        emotion_valence as predicted_label,
         null as confidence,
         *
     from predicted
@@ -115,9 +108,9 @@ pairs as (
         null as gold_emotion,
         null as gold_stance,
         null as gold_valence,
-        null as predicted_emotion,
-        null as predicted_stance,
-        null as predicted_valence,
+        null as emotion,
+        null as emotion_valence,
+        null as stance,
         null as emotion_confidence,
         null as stance_confidence,
         'identity_classifier' as classifier_backend,

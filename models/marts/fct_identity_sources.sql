@@ -1,5 +1,7 @@
 -- Where the identity split comes from, over the whole crawl: one row per identity source (all four, zero rows
 -- included), with its share of the kept comments and of the authors (dim_authors: each author's latest comment).
+{% set identity_counts = {'chinese': 'chinese_comment_count', 'foreign': 'foreign_comment_count'} %}
+
 with
 
 comments as (
@@ -22,42 +24,39 @@ sources as (
 
 ),
 
+-- Every source gets a row (zero counts when no comment has it).
 comment_counts as (
 
     select
-        identity_source,
-        count(*) as comment_count,
-        count(*) filter (where identity = 'chinese') as chinese_comment_count,
-        count(*) filter (where identity = 'foreign') as foreign_comment_count,
-        count(*) filter (where schema_era = '2026') as comment_count_2026_era
-    from comments
-    group by identity_source
+        sources.identity_source,
+        sources.source_order,
+        count(comments.comment_id) as comment_count,
+        {{ count_each_value('comments.identity', identity_counts) }},
+        {{ count_each_value('comments.schema_era', {'2026': 'comment_count_2026_era'}) }}
+    from sources
+    left join comments on sources.identity_source = comments.identity_source
+    group by sources.identity_source, sources.source_order
 
 ),
 
 author_counts as (
 
     select
-        identity_source,
-        count(*) as author_count
-    from authors
-    group by identity_source
+        sources.identity_source,
+        count(authors.author_key) as author_count
+    from sources
+    left join authors on sources.identity_source = authors.identity_source
+    group by sources.identity_source
 
 ),
 
 counted as (
 
     select
-        sources.source_order,
-        sources.identity_source,
-        coalesce(comment_counts.comment_count, 0) as comment_count,
-        coalesce(comment_counts.chinese_comment_count, 0) as chinese_comment_count,
-        coalesce(comment_counts.foreign_comment_count, 0) as foreign_comment_count,
-        coalesce(comment_counts.comment_count_2026_era, 0) as comment_count_2026_era,
-        coalesce(author_counts.author_count, 0) as author_count
-    from sources
-    left join comment_counts on sources.identity_source = comment_counts.identity_source
-    left join author_counts on sources.identity_source = author_counts.identity_source
+        comment_counts.*,
+        author_counts.author_count
+    from comment_counts
+    inner join author_counts on comment_counts.identity_source = author_counts.identity_source
 
 ),
 

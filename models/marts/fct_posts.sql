@@ -1,3 +1,19 @@
+{%- set identity_counts = {
+    'chinese': 'chinese_comment_count',
+    'foreign': 'foreign_comment_count',
+    'unknown': 'unknown_identity_comment_count',
+} -%}
+{%- set identity_source_counts = {
+    'ip_location': 'ip_location_identity_comment_count',
+    'author_history': 'author_history_identity_comment_count',
+    'inferred': 'inferred_identity_comment_count',
+} -%}
+{%- set stance_counts = {
+    'pro_china': 'pro_china_comment_count',
+    'neutral': 'neutral_stance_comment_count',
+    'pro_foreign': 'pro_foreign_comment_count',
+    'unclassified': 'unclassified_comment_count',
+} -%}
 with
 
 notes as (
@@ -24,23 +40,18 @@ comments as (
 
 ),
 
+-- Every note gets a row (zero counts when no comment was kept).
 comment_counts as (
 
     select
-        note_id,
-        count(*) as comment_count,
-        count(*) filter (where identity = 'chinese') as chinese_comment_count,
-        count(*) filter (where identity = 'foreign') as foreign_comment_count,
-        count(*) filter (where identity = 'unknown') as unknown_identity_comment_count,
-        count(*) filter (where identity_source = 'ip_location') as ip_location_identity_comment_count,
-        count(*) filter (where identity_source = 'author_history') as author_history_identity_comment_count,
-        count(*) filter (where identity_source = 'inferred') as inferred_identity_comment_count,
-        count(*) filter (where stance = 'pro_china') as pro_china_comment_count,
-        count(*) filter (where stance = 'neutral') as neutral_stance_comment_count,
-        count(*) filter (where stance = 'pro_foreign') as pro_foreign_comment_count,
-        count(*) filter (where stance = 'unclassified') as unclassified_comment_count
-    from comments
-    group by note_id
+        notes.note_id,
+        count(comments.comment_id) as comment_count,
+        {{ count_each_value('comments.identity', identity_counts) }},
+        {{ count_each_value('comments.identity_source', identity_source_counts) }},
+        {{ count_each_value('comments.stance', stance_counts) }}
+    from notes
+    left join comments on notes.note_id = comments.note_id
+    group by notes.note_id
 
 ),
 
@@ -61,21 +72,21 @@ final as (
         notes.collected_count,
         notes.share_count,
         notes.reported_comment_count,
-        coalesce(comment_counts.comment_count, 0) as comment_count,
-        coalesce(comment_counts.chinese_comment_count, 0) as chinese_comment_count,
-        coalesce(comment_counts.foreign_comment_count, 0) as foreign_comment_count,
-        coalesce(comment_counts.unknown_identity_comment_count, 0) as unknown_identity_comment_count,
-        coalesce(comment_counts.ip_location_identity_comment_count, 0) as ip_location_identity_comment_count,
-        coalesce(comment_counts.author_history_identity_comment_count, 0) as author_history_identity_comment_count,
-        coalesce(comment_counts.inferred_identity_comment_count, 0) as inferred_identity_comment_count,
-        coalesce(comment_counts.pro_china_comment_count, 0) as pro_china_comment_count,
-        coalesce(comment_counts.neutral_stance_comment_count, 0) as neutral_stance_comment_count,
-        coalesce(comment_counts.pro_foreign_comment_count, 0) as pro_foreign_comment_count,
-        coalesce(comment_counts.unclassified_comment_count, 0) as unclassified_comment_count
+        comment_counts.comment_count,
+        comment_counts.chinese_comment_count,
+        comment_counts.foreign_comment_count,
+        comment_counts.unknown_identity_comment_count,
+        comment_counts.ip_location_identity_comment_count,
+        comment_counts.author_history_identity_comment_count,
+        comment_counts.inferred_identity_comment_count,
+        comment_counts.pro_china_comment_count,
+        comment_counts.neutral_stance_comment_count,
+        comment_counts.pro_foreign_comment_count,
+        comment_counts.unclassified_comment_count
     from notes
     left join topics on notes.note_id = topics.note_id
     left join languages on notes.post_text_hash = languages.text_hash
-    left join comment_counts on notes.note_id = comment_counts.note_id
+    inner join comment_counts on notes.note_id = comment_counts.note_id
 
 )
 
