@@ -1,6 +1,6 @@
--- What every build measures its labels on: the gold test split, the written corpus's test split, and every
--- corpus named by the `evaluation_sets` var, keyed like the inputs the classifier labels. None of these rows is
--- in int_classifier_training_rows.
+-- What every build measures its labels on: the gold test split, the written corpus's test split (unless
+-- `use_written_corpus` is false), and every corpus named by the `evaluation_sets` var, keyed like the inputs the
+-- classifier labels. None of these rows is in int_classifier_training_rows.
 with
 
 gold as (
@@ -13,7 +13,7 @@ gold as (
 written as (
 
     select * from {{ ref('stg_training__written_comment_labels') }}
-    where split = 'test'
+    where split = 'test' and {{ 'true' if var('use_written_corpus') else 'false' }}
 
 ),
 

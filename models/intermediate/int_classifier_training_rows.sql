@@ -1,5 +1,6 @@
--- What the default heads classifier learns from: the gold seed's train split, the written corpus's train split,
--- and any user corpus named by the `training_sets` var (emotion only: those corpora carry no stance).
+-- What the default heads classifier learns from: the gold seed's train split, the written corpus's train split
+-- (unless `use_written_corpus` is false), and any user corpus named by the `training_sets` var (emotion only: those
+-- corpora carry no stance).
 with
 
 gold as (
@@ -12,7 +13,7 @@ gold as (
 written as (
 
     select * from {{ ref('stg_training__written_comment_labels') }}
-    where split = 'train'
+    where split = 'train' and {{ 'true' if var('use_written_corpus') else 'false' }}
 
 ),
 

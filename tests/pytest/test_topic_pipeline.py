@@ -1,6 +1,7 @@
 """The functions of the dbt models int_notes_topics_modelled (topics) and int_notes_themes_assigned (themes from
 post and discussion): reproducible, and themes that change with the evidence while the topics do not."""
 
+import functools
 import json
 import subprocess
 import sys
@@ -17,7 +18,13 @@ pytestmark = pytest.mark.slow
 
 def build_inputs(repo):
     """A slice of the sample corpus as the dbt model sees it: posts, evidence rows (with the codebook's theme
-    descriptions) and their embeddings."""
+    descriptions) and their embeddings (embedded once per process; each call gets its own copies)."""
+    posts, evidence = _embedded_inputs(Path(repo))
+    return posts.copy(), evidence.copy()
+
+
+@functools.cache
+def _embedded_inputs(repo):
     from rednote_affect.embeddings import get_embedding_backend
 
     posts = pd.read_csv(repo / "seeds" / "gold" / "gold_post_labels.csv", dtype=str).sort_values("note_id")
