@@ -14,7 +14,7 @@ TEST_DUCKDB_PATH := warehouse/test.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PYTHONHASHSEED := 0
 
-.PHONY: setup build test pytest dbt-test lint report docs bench bench-scale-out clean browser validate test-llm \
+.PHONY: setup build test test-pytest test-build lint report docs bench bench-scale-out clean browser validate test-llm \
 	shipped-vectors
 
 setup: $(STAMP)
@@ -52,15 +52,29 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# The test build also measures the labels on the external development sets when they exist (as make validate).
+# make test: lint, then pytest and the test build side by side (each runs on one core most of the time, and the
+# machine has two), then dbt docs. The test build is `dbt build` of the sample corpus with its unit and data tests,
+# which also measures the labels on the external development sets when they exist (as make validate); its log is
+# warehouse/test_build.log (shown when it fails), its validate table is printed once both have finished.
+TEST_BUILD_LOG := warehouse/test_build.log
+TEST_VALIDATE_TABLE := warehouse/test_validate.txt
+TEST_ENV := DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports
+
 test: lint browser
+	$(MAKE) --no-print-directory -j2 test-pytest test-build
+	cat $(TEST_VALIDATE_TABLE)
+	$(TEST_ENV) $(DBT) docs generate $(DBT_FLAGS) --target-path target/docs-check >/dev/null
+
+test-pytest: setup
 	$(BIN)/python -m pytest
-	rm -f $(TEST_DUCKDB_PATH) && mkdir -p $(dir $(TEST_DUCKDB_PATH))
-	DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports $(DBT) build $(DBT_FLAGS) \
-	  $(if $(HAS_EXTERNAL),--vars "$$(cat $(EXTERNAL_SETS))",)
-	$(if $(HAS_EXTERNAL),$(BIN)/python -m rednote_affect.validate --database $(TEST_DUCKDB_PATH),@echo "validate: skipped, $(EXTERNAL_DIR) is absent (no external development sets)")
-	DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports $(DBT) docs generate $(DBT_FLAGS) \
-	  --target-path target/docs-check >/dev/null
+
+test-build: setup
+	rm -rf $(TEST_DUCKDB_PATH) $(TEST_VALIDATE_TABLE) && mkdir -p $(dir $(TEST_DUCKDB_PATH))
+	$(TEST_ENV) $(DBT) build $(DBT_FLAGS) --log-path warehouse/test_logs \
+	  $(if $(HAS_EXTERNAL),--vars "$$(cat $(EXTERNAL_SETS))",) >$(TEST_BUILD_LOG) 2>&1 || \
+	  { tail -n 60 $(TEST_BUILD_LOG); echo "make test: the test build failed (log: $(TEST_BUILD_LOG))"; exit 1; }
+	@echo "test build: $$(grep -a 'Done. PASS=' $(TEST_BUILD_LOG) | tail -n 1 | sed 's/.*Done\. //')"
+	$(if $(HAS_EXTERNAL),$(BIN)/python -m rednote_affect.validate --database $(TEST_DUCKDB_PATH) >$(TEST_VALIDATE_TABLE),echo "validate: skipped, $(EXTERNAL_DIR) is absent (no external development sets)" >$(TEST_VALIDATE_TABLE))
 
 lint: setup
 	$(BIN)/ruff check rednote_affect python_models tests scripts
