@@ -52,20 +52,19 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# make test: lint, then pytest and the test build side by side (each runs on one core most of the time, and the
-# machine has two), then dbt docs. The test build is `dbt build` of the sample corpus with its unit and data tests,
-# which also measures the labels on the external development sets when they exist (as make validate); its log is
-# warehouse/test_build.log (shown when it fails), its validate table is printed once both have finished.
+# make test: the test build beside lint and then pytest (each runs on one core most of the time, and the machine
+# has two). The test build is `dbt build` of the sample corpus with its unit and data tests, which also measures
+# the labels on the external development sets when they exist (as make validate), then `dbt docs generate`; its
+# log is warehouse/test_build.log (shown when it fails), its validate table is printed once both have finished.
 TEST_BUILD_LOG := warehouse/test_build.log
 TEST_VALIDATE_TABLE := warehouse/test_validate.txt
 TEST_ENV := DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports
 
-test: lint browser
+test: setup browser
 	$(MAKE) --no-print-directory -j2 test-pytest test-build
 	cat $(TEST_VALIDATE_TABLE)
-	$(TEST_ENV) $(DBT) docs generate $(DBT_FLAGS) --target-path target/docs-check >/dev/null
 
-test-pytest: setup
+test-pytest: lint
 	$(BIN)/python -m pytest
 
 test-build: setup
@@ -75,6 +74,7 @@ test-build: setup
 	  { tail -n 60 $(TEST_BUILD_LOG); echo "make test: the test build failed (log: $(TEST_BUILD_LOG))"; exit 1; }
 	@echo "test build: $$(grep -a 'Done. PASS=' $(TEST_BUILD_LOG) | tail -n 1 | sed 's/.*Done\. //')"
 	$(if $(HAS_EXTERNAL),$(BIN)/python -m rednote_affect.validate --database $(TEST_DUCKDB_PATH) >$(TEST_VALIDATE_TABLE),echo "validate: skipped, $(EXTERNAL_DIR) is absent (no external development sets)" >$(TEST_VALIDATE_TABLE))
+	$(TEST_ENV) $(DBT) docs generate $(DBT_FLAGS) --log-path warehouse/test_logs --target-path target/docs-check >/dev/null
 
 lint: setup
 	$(BIN)/ruff check rednote_affect python_models tests scripts

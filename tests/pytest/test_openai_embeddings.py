@@ -130,7 +130,7 @@ class ScriptedServer(BaseHTTPRequestHandler):
             )
             return
         if action == "sleep":
-            time.sleep(1.0)  # the tests' client gives up after 0.3 s
+            time.sleep(2.5)  # the tests' client gives up after 1 s (long enough for a loaded machine)
         dimension = 383 if action == "dim383" else 384
         texts = body["input"][:-1] if action == "short" else body["input"]
         data = [
@@ -188,7 +188,7 @@ def fast_backend(urls, logs, **options):
         "base_url": urls,
         "batch_size": 2,
         "max_concurrency": 1,
-        "timeout_seconds": 0.3,
+        "timeout_seconds": 1.0,
         "max_retries": 3,
         "backoff_seconds": 0.01,
         "max_backoff_seconds": 0.05,
@@ -201,7 +201,7 @@ def fast_backend(urls, logs, **options):
 
 
 @pytest.mark.parametrize(
-    ("action", "reason"), [("429", "http 429"), ("500", "http 500"), ("sleep", "timeout after 0.3 s")]
+    ("action", "reason"), [("429", "http 429"), ("500", "http 500"), ("sleep", "timeout after 1 s")]
 )
 def test_a_retryable_failure_is_retried_then_succeeds(scripted, action, reason):
     logs = []
@@ -229,7 +229,7 @@ def test_retries_spent_is_a_one_line_error(scripted):
 
 def test_timeouts_spent_and_a_request_that_cannot_succeed(scripted):
     backend = fast_backend(scripted(["sleep", "sleep"]), [], max_retries=1)
-    with pytest.raises(EmbeddingRequestError, match=r"timeout after 0.3 s from .* failed after 2 attempts"):
+    with pytest.raises(EmbeddingRequestError, match=r"timeout after 1 s from .* failed after 2 attempts"):
         backend.embed(["one"], "query")
     assert len(ScriptedServer.requests) == 2
     backend = fast_backend(scripted(["400"]), [])
