@@ -13,7 +13,7 @@ gold as (
 written as (
 
     select * from {{ ref('stg_training__written_comment_labels') }}
-    where split = 'test' and {{ 'true' if var('use_written_corpus') else 'false' }}
+    where split = 'test' and {{ 'true' if var_is_true('use_written_corpus') else 'false' }}
 
 ),
 

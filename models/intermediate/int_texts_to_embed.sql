@@ -3,7 +3,8 @@
 -- the crawl and every text it trains or is measured on, with their posts (the context of stance). The opt-in
 -- identity classifier (infer_identity) also reads every comment of the crawl.
 {% set embeds_every_comment = 'true' if var('classifier_backend') == 'heads' else 'false' %}
-{% set embeds_crawl_comments = 'true' if var('classifier_backend') == 'heads' or var('infer_identity') else 'false' %}
+{% set reads_crawl_comments = var('classifier_backend') == 'heads' or var_is_true('infer_identity') %}
+{% set embeds_crawl_comments = 'true' if reads_crawl_comments else 'false' %}
 
 with
 
