@@ -36,8 +36,8 @@ def expected_reconciliation(crawl):
         return [tuple(row) for row in list(csv.reader(handle))[1:]]
 
 
-# Builds that train the heads again on another embedding or extra data use the gold seed alone: the written
-# corpus adds 10,000 texts to embed and to fit on, which these tests do not need.
+# Builds that train the heads again on another embedding or extra data, or label through a server, use the gold
+# seed alone: the written corpus adds 10,000 texts to embed, fit on and label, which these tests do not need.
 GOLD_ONLY = {"use_written_corpus": False}
 
 
@@ -188,6 +188,7 @@ def test_llm_backend_end_to_end_then_back_to_heads(repo, fixture_crawl, built, m
     monkeypatch.setenv("REDNOTE_TEST_LLM_KEY", "sk-test-secret-123")
     try:
         llm = {
+            **GOLD_ONLY,  # the LLM labels the crawl and the gold test split, not the written one too
             "raw_dir": str(fixture_crawl),
             "classifier_backend": "llm",
             "classifier_model": "fake-chat",
