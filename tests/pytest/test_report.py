@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_helpers import WAREHOUSE, query
+from dbt_helpers import WAREHOUSE, copy_warehouse, query
 
 from rednote_affect.report import FIGURE_FILES, cjk_font_family, render_report
 from rednote_affect.report.__main__ import main
@@ -266,11 +266,10 @@ def test_polarization_table_lists_themes_from_most_to_least_polarized(built, ren
 
 
 def test_a_figure_whose_mart_is_empty_is_not_drawn(built, tmp_path):
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(built / WAREHOUSE, copy)
-    with duckdb.connect(str(copy)) as connection:
+    copy_warehouse(built, tmp_path)
+    with duckdb.connect(str(tmp_path / WAREHOUSE)) as connection:
         connection.execute("delete from marts.fct_identity_asymmetry")
-    page = render_report(copy, tmp_path / "out").read_text(encoding="utf-8")
+    page = render_report(tmp_path / WAREHOUSE, tmp_path / "out").read_text(encoding="utf-8")
     assert sorted(path.name for path in (tmp_path / "out").glob("*.png")) == sorted(
         f"{stem}.png" for stem in FIGURE_FILES if stem != "identity_emotion_asymmetry"
     )
