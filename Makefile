@@ -19,9 +19,11 @@ export PYTHONHASHSEED := 0
 
 setup: $(STAMP)
 
+# --no-compile: Python writes bytecode on first import, for the modules a run uses; compiling every module of
+# torch, transformers and the rest at install took about 100 s of a fresh set-up's 220 s.
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -52,20 +54,27 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# make test: the test build beside lint and then pytest (each runs on one core most of the time, and the machine
-# has two). The test build is `dbt build` of the sample corpus with its unit and data tests, which also measures
-# the labels on the external development sets when they exist (as make validate), then `dbt docs generate`; its
-# log is warehouse/test_build.log (shown when it fails), its validate table is printed once both have finished.
+# make test: two jobs side by side, one per core (the machine has two), after set-up and the browser (also side
+# by side: pip is CPU, apt is mostly disk). Job one: lint, then the pytest files that build warehouses
+# (test_dbt_build, test_report, ...). Job two: the test build, `dbt build` of the sample corpus with its unit and
+# data tests, which also measures the labels on the external development sets when they exist (as make validate),
+# then `dbt docs generate`, then the pytest files that build none (PYTEST_BESIDE: topics, the embeddings server
+# client, the external-text check). Job two's logs are warehouse/test_build.log and warehouse/test_beside.log
+# (their tails are shown when a step fails); the validate table is printed once both jobs have finished.
 TEST_BUILD_LOG := warehouse/test_build.log
+TEST_BESIDE_LOG := warehouse/test_beside.log
 TEST_VALIDATE_TABLE := warehouse/test_validate.txt
 TEST_ENV := DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports
+PYTEST_BESIDE := $(addprefix tests/pytest/,test_topic_pipeline.py test_topics.py test_openai_embeddings.py \
+	test_no_external_text.py)
 
-test: setup browser
+test:
+	$(MAKE) --no-print-directory -j2 setup browser
 	$(MAKE) --no-print-directory -j2 test-pytest test-build
 	cat $(TEST_VALIDATE_TABLE)
 
 test-pytest: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(addprefix --ignore=,$(PYTEST_BESIDE))
 
 test-build: setup
 	rm -rf $(TEST_DUCKDB_PATH) $(TEST_VALIDATE_TABLE) && mkdir -p $(dir $(TEST_DUCKDB_PATH))
@@ -75,6 +84,9 @@ test-build: setup
 	@echo "test build: $$(grep -a 'Done. PASS=' $(TEST_BUILD_LOG) | tail -n 1 | sed 's/.*Done\. //')"
 	$(if $(HAS_EXTERNAL),$(BIN)/python -m rednote_affect.validate --database $(TEST_DUCKDB_PATH) >$(TEST_VALIDATE_TABLE),echo "validate: skipped, $(EXTERNAL_DIR) is absent (no external development sets)" >$(TEST_VALIDATE_TABLE))
 	$(TEST_ENV) $(DBT) docs generate $(DBT_FLAGS) --log-path warehouse/test_logs --target-path target/docs-check >/dev/null
+	$(BIN)/python -m pytest $(PYTEST_BESIDE) >$(TEST_BESIDE_LOG) 2>&1 || \
+	  { tail -n 80 $(TEST_BESIDE_LOG); echo "make test: pytest $(PYTEST_BESIDE) failed (log: $(TEST_BESIDE_LOG))"; exit 1; }
+	@echo "pytest beside the test build: $$(tail -n 1 $(TEST_BESIDE_LOG) | tr -d '=')"
 
 lint: setup
 	$(BIN)/ruff check rednote_affect python_models tests scripts
