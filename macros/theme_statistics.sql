@@ -1,5 +1,11 @@
 {#- The polarization statistics of fct_theme_polarization, shared with fct_headline_findings. -#}
 
+{#- Which comments the theme statistics count (int_emotion_cells_counted, fct_theme_polarization): classified
+    ones under a post with a theme. -#}
+{% macro counts_in_theme_statistics() -%}
+    classification_status = 'ok' and theme is not null
+{%- endmacro %}
+
 {#- Stance polarization: population variance of stance position (pro_china +1, neutral 0, pro_foreign −1).
     An aggregate over the comments; it takes its rows sorted, so that the floating-point result does not depend on
     the order rows arrive in. -#}

@@ -5,7 +5,7 @@ with
 comments as (
 
     select * from {{ ref('int_comments_labeled') }}
-    where classification_status = 'ok' and theme is not null
+    where {{ counts_in_theme_statistics() }}
 
 ),
 

@@ -3,7 +3,7 @@ with
 comments as (
 
     select * from {{ ref('fct_comments') }}
-    where classification_status = 'ok' and theme is not null
+    where {{ counts_in_theme_statistics() }}
 
 ),
 
