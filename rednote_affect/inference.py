@@ -7,6 +7,7 @@ write partial results to a ShardCache while they run, so a build killed midway r
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +40,14 @@ def cache_root(database_path: str | None) -> Path:
     if not database_path or database_path == ":memory:":
         return Path("warehouse") / "cache"
     return Path(database_path).resolve().parent / "cache"
+
+
+def heads_cache_dir(database_path: str | None) -> Path:
+    """Where fitted heads are kept: $REDNOTE_HEADS_CACHE_DIR when set, else cache/heads beside the warehouse.
+    A file is named by the heads' version (training rows, embedding model, features), so warehouses that train on
+    the same rows can share one folder (make test's builds do) and fit the heads once."""
+    shared = os.environ.get("REDNOTE_HEADS_CACHE_DIR", "").strip()
+    return Path(shared).resolve() if shared else cache_root(database_path) / "heads"
 
 
 def _utc_now() -> dt.datetime:
@@ -480,7 +489,7 @@ def label_comments(
         embedding_model_id=embedding_model_id,
         label_map=label_map,
         codebook_emotions=codebook_emotions,
-        cache_dir=cache_root(database_file) / "heads",
+        cache_dir=heads_cache_dir(database_file),
     )
     items, stored, labeled_keys = load_pending(classifier.backend, classifier.model_id, classifier.version)
     return classify_new_comments(

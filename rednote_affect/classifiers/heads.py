@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,13 +263,17 @@ class HeadsClassifier:
         return np.array(held)
 
     def fit(self) -> HeadsClassifier:
+        from rednote_affect.inference import log
+
         if self.cache_dir is not None:
             cached = self.cache_dir / f"heads-{self.version}.pickle"
             if cached.exists():
                 # Same version = same training rows, embeddings and features: the fitted heads are reused.
                 self.__dict__.update(pickle.loads(cached.read_bytes()))
                 self._fitted = True
+                log(f"heads: version {self.version} read from {cached}")
                 return self
+        started = time.monotonic()
         held = self._calibration_rows()
         self.temperatures = {"emotion": 1.0, "stance": 1.0}
         if 0 < held.sum() < len(held):
@@ -292,6 +297,10 @@ class HeadsClassifier:
             )
         self.heads = _FittedHeads(self, np.arange(len(self.training.content)))
         self._fitted = True
+        log(
+            f"heads: version {self.version} fitted on {len(self.training.content)} rows "
+            f"({held.sum()} held out for calibration first) in {time.monotonic() - started:.1f} s"
+        )
         if self.cache_dir is not None:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             fitted = {name: getattr(self, name) for name in FITTED_ATTRIBUTES}

