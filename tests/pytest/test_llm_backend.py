@@ -204,9 +204,7 @@ def test_scripted_endpoint_every_item_back_in_order(endpoint_factory, monkeypatc
     comments = list(SCRIPT) * 2  # every script twice, so that concurrency mixes them
     progress_lines: list[str] = []
     classifier = make_classifier(endpoint, log=progress_lines.append)
-    started = time.monotonic()
     results = classifier.classify(make_items(comments))
-    elapsed = time.monotonic() - started
 
     assert [result.key for result in results] == [f"key-{number}" for number in range(len(comments))]
     for number, (comment, result) in enumerate(zip(comments, results, strict=True)):
@@ -228,7 +226,6 @@ def test_scripted_endpoint_every_item_back_in_order(endpoint_factory, monkeypatc
                 "unclassified",
             )
             assert result.error == expected_error
-    assert elapsed < 5.0
     assert progress_lines[-1].startswith(f"llm scripted-model: {len(comments)}/{len(comments)}")
 
     # The key went to the server, and nowhere else.
