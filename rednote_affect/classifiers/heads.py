@@ -42,6 +42,7 @@ from rednote_affect.classifiers.base import (
     load_codebook,
     stable_hash,
 )
+from rednote_affect.progress import log
 
 FEATURE_VERSION = "heads-v2.1"
 FITTED_ATTRIBUTES = ("heads", "temperatures")
@@ -263,8 +264,6 @@ class HeadsClassifier:
         return np.array(held)
 
     def fit(self) -> HeadsClassifier:
-        from rednote_affect.inference import log
-
         if self.cache_dir is not None:
             cached = self.cache_dir / f"heads-{self.version}.pickle"
             if cached.exists():
@@ -276,7 +275,8 @@ class HeadsClassifier:
         started = time.monotonic()
         held = self._calibration_rows()
         self.temperatures = {"emotion": 1.0, "stance": 1.0}
-        if 0 < held.sum() < len(held):
+        calibrated = 0 < held.sum() < len(held)
+        if calibrated:
             calibration_heads = _FittedHeads(self, np.flatnonzero(~held))
             rows = np.flatnonzero(held)
             data = self.training
@@ -297,9 +297,10 @@ class HeadsClassifier:
             )
         self.heads = _FittedHeads(self, np.arange(len(self.training.content)))
         self._fitted = True
+        calibration = f"{held.sum()} held out for calibration first" if calibrated else "not calibrated"
         log(
-            f"heads: version {self.version} fitted on {len(self.training.content)} rows "
-            f"({held.sum()} held out for calibration first) in {time.monotonic() - started:.1f} s"
+            f"heads: version {self.version} fitted on {len(self.training.content)} rows ({calibration}) "
+            f"in {time.monotonic() - started:.1f} s"
         )
         if self.cache_dir is not None:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
