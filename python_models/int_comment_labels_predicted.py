@@ -35,5 +35,6 @@ def model(dbt, session):
         ),
         label_map=dbt.ref("classifier_label_map").df(),
         codebook_emotions=dbt.ref("codebook_emotions").df(),
+        cue_lexicon=dbt.ref("emotion_cue_lexicon").df(),
         database_file=database_path(session),
     )

@@ -459,6 +459,7 @@ def label_comments(
     load_embeddings,
     label_map=None,
     codebook_emotions=None,
+    cue_lexicon=None,
     database_file: str | None = None,
 ) -> pa.Table:
     """The dbt model int_comment_labels_predicted: build the configured classifier and label what is new."""
@@ -484,6 +485,7 @@ def label_comments(
         embedding_model_id=embedding_model_id,
         label_map=label_map,
         codebook_emotions=codebook_emotions,
+        cue_lexicon=cue_lexicon,
         cache_dir=heads_cache_dir(database_file),
     )
     items, stored, labeled_keys = load_pending(classifier.backend, classifier.model_id, classifier.version)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rednote_affect.classifiers.base import ClassifierBackend, load_codebook
-from rednote_affect.classifiers.heads import HeadsClassifier, TrainingData, load_cues
+from rednote_affect.classifiers.heads import HeadsClassifier, TrainingData, load_cues, load_lexicon
 
 BACKENDS = ("heads", "transformers", "llm")
 
@@ -21,6 +21,7 @@ def build_classifier(
     embedding_model_id: str | None = None,
     label_map: pd.DataFrame | None = None,
     codebook_emotions: pd.DataFrame | None = None,
+    cue_lexicon: pd.DataFrame | None = None,
     cache_dir: Path | None = None,
 ) -> ClassifierBackend:
     backend = str(config.get("classifier_backend") or "heads")
@@ -34,6 +35,7 @@ def build_classifier(
             embedding_model_id,
             codebook=load_codebook(),
             cues=cues,
+            lexicon=load_lexicon(cue_lexicon) if cue_lexicon is not None else {},
             cache_dir=cache_dir,
         )
     if backend == "transformers":

@@ -2,10 +2,13 @@
 
 Emotion, valence and stance each get two logistic-regression heads whose probabilities are blended
 (NGRAM_WEIGHTS on the second):
-- an embedding head over the comment's e5 embedding plus codebook cue counts (emotion, valence), or over the
-  comment's and the post's embeddings and their elementwise product (stance: the post is the context that gives a
-  comment its national framing);
-- a character n-gram head (1-3 grams), which catches slang and stickers (哈哈哈, 呵呵, [笑哭R]) an embedding blurs.
+- an embedding head over the comment's e5 embedding plus, per emotion, the counts of the codebook's cues and of
+  the project's cue lexicon (seeds/lookups/emotion_cue_lexicon.csv; emotion, valence), or over the comment's and
+  the post's embeddings and their elementwise product (stance: the post is the context that gives a comment its
+  national framing). The lexicon's emotion words (伤心, 恶心, 开心, heartbroken) carry a long status's point where
+  a mean-pooled embedding blurs it;
+- a character n-gram head (NGRAM_RANGES), which catches slang and stickers (哈哈哈, 呵呵, [笑哭R]) an embedding
+  blurs.
 
 An emotion's probability is then multiplied by its valence's probability from the valence head, to the power
 VALENCE_WEIGHT, and renormalized: the valence head learns from every row of a sign at once, so a label of the
@@ -29,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import ahocorasick
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
@@ -44,10 +48,13 @@ from rednote_affect.classifiers.base import (
 )
 from rednote_affect.progress import log
 
-FEATURE_VERSION = "heads-v2.1"
+FEATURE_VERSION = "heads-v3"
 FITTED_ATTRIBUTES = ("heads", "temperatures")
 # The n-gram head's share of each blend (measured on the written and gold test splits and the dev sets).
 NGRAM_WEIGHTS = {"emotion": 0.3, "valence": 0.3, "stance": 0.5}
+# Character n-gram lengths: the emotion and valence heads share one vocabulary (2-4 grams: single characters
+# added noise there), the stance head has its own (1-3 grams).
+NGRAM_RANGES = {"emotion": (2, 4), "stance": (1, 3)}
 VALENCE_WEIGHT = 2.0
 CALIBRATION_SHARE = 0.2
 # (text hashes, texts) -> one vector per text; the hashes are the warehouse's (macros/text_hash.sql), the texts are
@@ -55,23 +62,52 @@ CALIBRATION_SHARE = 0.2
 EmbedLookup = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
 
-def cue_features(texts: Sequence[str], cues: dict[str, list[str]], labels: Sequence[str]) -> np.ndarray:
-    """For each text, how many of each emotion's codebook cues it contains (lower-cased substring match)."""
-    lowered = [text.lower() for text in texts]
-    matrix = np.zeros((len(texts), len(labels)), dtype=np.float32)
-    for column, label in enumerate(labels):
-        patterns = [cue.lower() for cue in cues.get(label, []) if cue]
-        for row, text in enumerate(lowered):
-            matrix[row, column] = sum(text.count(pattern) for pattern in patterns)
-    return np.log1p(matrix)
+class CueCounter:
+    """Counts cue words per label in texts: every occurrence of every cue (overlaps included), lower-cased, as
+    log1p counts, one column per label. One Aho-Corasick pass per text, so a lexicon of thousands of cues costs
+    about what a few do."""
+
+    def __init__(self, cues: dict[str, list[str]], labels: Sequence[str]):
+        self.labels = list(labels)
+        column = {label: position for position, label in enumerate(self.labels)}
+        self.automaton = ahocorasick.Automaton()
+        columns_of: dict[str, set[int]] = {}
+        for label, words in cues.items():
+            if label not in column:
+                continue
+            for word in words:
+                if word and word.strip():
+                    columns_of.setdefault(word.lower(), set()).add(column[label])
+        for word, columns in columns_of.items():
+            self.automaton.add_word(word, tuple(sorted(columns)))
+        self.empty = not columns_of
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def counts(self, texts: Sequence[str]) -> np.ndarray:
+        matrix = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        if not self.empty:
+            for row, text in enumerate(texts):
+                for _, columns in self.automaton.iter(text.lower()):
+                    matrix[row, columns] += 1
+        return np.log1p(matrix)
 
 
 def load_cues(codebook_emotions: pd.DataFrame) -> dict[str, list[str]]:
+    """The codebook's own cues, per emotion (the seed's space-separated cues_zh and cues_en)."""
     cues: dict[str, list[str]] = {}
     for row in codebook_emotions.itertuples(index=False):
         words = re.split(r"\s+", f"{row.cues_zh} ") + re.findall(r"[a-z']{3,}", str(row.cues_en).lower())
         cues[row.emotion] = [word for word in words if word]
     return cues
+
+
+def load_lexicon(emotion_cue_lexicon: pd.DataFrame) -> dict[str, list[str]]:
+    """The project's cue lexicon (seeds/lookups/emotion_cue_lexicon.csv), per emotion, both languages."""
+    lexicon: dict[str, list[str]] = {}
+    for row in emotion_cue_lexicon.itertuples(index=False):
+        lexicon.setdefault(str(row.emotion), []).append(str(row.cue))
+    return lexicon
 
 
 @dataclass
@@ -103,6 +139,12 @@ class TrainingData:
             zip(self.content, self.post_text, self.emotion, [s or "" for s in self.stance], strict=True)
         )
         return stable_hash(*("\x1e".join(row) for row in rows), length=32)
+
+
+def _ngram_vectorizer(task: str) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char_wb", ngram_range=NGRAM_RANGES[task], min_df=2, sublinear_tf=True, lowercase=True
+    )
 
 
 def _logistic(regularization: float, balanced: bool = True) -> LogisticRegression:
@@ -165,20 +207,19 @@ class _FittedHeads:
             [data.post_text_hash[i] for i in rows], [data.post_text[i] for i in rows]
         )
         emotion_x = owner.emotion_features(content, comment_vectors)
-        self.ngrams = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, lowercase=True
-        )
-        ngram_x = self.ngrams.fit_transform(content)
+        self.ngrams = {task: _ngram_vectorizer(task) for task in NGRAM_RANGES}
+        emotion_ngram_x = self.ngrams["emotion"].fit_transform(content)
+        stance_ngram_x = self.ngrams["stance"].fit_transform(content)
         stance_x = owner.stance_features(comment_vectors, post_vectors)
         stance = [data.stance[i] for i in rows[has_stance]]
         # The emotion heads keep the training rows' label frequencies: balancing them made rare labels (pride,
         # gratitude) fire on text that carries none, which cost the dev sets more than it gained the gold test.
         self.emotion_embedding_head = _logistic(owner.regularization, balanced=False).fit(emotion_x, emotion)
-        self.emotion_ngram_head = _logistic(10.0, balanced=False).fit(ngram_x, emotion)
+        self.emotion_ngram_head = _logistic(10.0, balanced=False).fit(emotion_ngram_x, emotion)
         self.valence_embedding_head = _logistic(owner.regularization).fit(emotion_x, valence)
-        self.valence_ngram_head = _logistic(10.0).fit(ngram_x, valence)
+        self.valence_ngram_head = _logistic(10.0).fit(emotion_ngram_x, valence)
         self.stance_embedding_head = _logistic(owner.regularization).fit(stance_x[has_stance], stance)
-        self.stance_ngram_head = _logistic(10.0).fit(ngram_x[has_stance], stance)
+        self.stance_ngram_head = _logistic(10.0).fit(stance_ngram_x[has_stance], stance)
 
     def probabilities(self, owner: HeadsClassifier, inputs: PredictionInputs):
         """(emotion classes, emotion probabilities, stance classes, stance probabilities), before calibration."""
@@ -186,12 +227,20 @@ class _FittedHeads:
         comment_vectors = owner.embed_lookup(inputs.content_hashes, contents)
         post_vectors = owner.embed_lookup(inputs.context_hashes, inputs.contexts)
         emotion_x = owner.emotion_features(contents, comment_vectors)
-        ngram_x = self.ngrams.transform(contents)
+        emotion_ngram_x = self.ngrams["emotion"].transform(contents)
         emotion_classes, emotion_p = _blend(
-            self.emotion_embedding_head, emotion_x, self.emotion_ngram_head, ngram_x, NGRAM_WEIGHTS["emotion"]
+            self.emotion_embedding_head,
+            emotion_x,
+            self.emotion_ngram_head,
+            emotion_ngram_x,
+            NGRAM_WEIGHTS["emotion"],
         )
         valence_classes, valence_p = _blend(
-            self.valence_embedding_head, emotion_x, self.valence_ngram_head, ngram_x, NGRAM_WEIGHTS["valence"]
+            self.valence_embedding_head,
+            emotion_x,
+            self.valence_ngram_head,
+            emotion_ngram_x,
+            NGRAM_WEIGHTS["valence"],
         )
         valence_of_emotion = [
             list(valence_classes).index(owner.codebook.emotion_valence[label]) for label in emotion_classes
@@ -202,7 +251,7 @@ class _FittedHeads:
             self.stance_embedding_head,
             owner.stance_features(comment_vectors, post_vectors),
             self.stance_ngram_head,
-            ngram_x,
+            self.ngrams["stance"].transform(contents),
             NGRAM_WEIGHTS["stance"],
         )
         return emotion_classes, emotion_p, stance_classes, stance_p
@@ -218,6 +267,7 @@ class HeadsClassifier:
         embedding_model_id: str,
         codebook: Codebook | None = None,
         cues: dict[str, list[str]] | None = None,
+        lexicon: dict[str, list[str]] | None = None,
         regularization: float = 4.0,
         cache_dir: Path | None = None,
     ):
@@ -227,6 +277,9 @@ class HeadsClassifier:
         self.embed_lookup = embed_lookup
         self.codebook = codebook or load_codebook()
         self.cues = cues or {}
+        self.lexicon = lexicon or {}
+        self.cue_counter = CueCounter(self.cues, self.codebook.emotions)
+        self.lexicon_counter = CueCounter(self.lexicon, self.codebook.emotions)
         self.regularization = regularization
         self.model_id = embedding_model_id
         self.version = stable_hash(
@@ -234,8 +287,10 @@ class HeadsClassifier:
             embedding_model_id,
             str(regularization),
             str(sorted(NGRAM_WEIGHTS.items())),
+            str(sorted(NGRAM_RANGES.items())),
             f"{VALENCE_WEIGHT}:{CALIBRATION_SHARE}",
             stable_hash(*sorted(f"{k}={v}" for k, v in self.cues.items())),
+            stable_hash(*sorted(f"{k}={sorted(v)}" for k, v in self.lexicon.items())),
             training.fingerprint(),
         )
         self.cache_dir = cache_dir
@@ -243,8 +298,10 @@ class HeadsClassifier:
 
     # features -----------------------------------------------------------------------------------------------
     def emotion_features(self, texts: Sequence[str], comment_vectors: np.ndarray) -> np.ndarray:
-        cue_matrix = cue_features(texts, self.cues, self.codebook.emotions)
-        return np.hstack([comment_vectors, cue_matrix])
+        """The comment's embedding, then its codebook cue counts and its lexicon cue counts per emotion."""
+        return np.hstack(
+            [comment_vectors, self.cue_counter.counts(texts), self.lexicon_counter.counts(texts)]
+        )
 
     @staticmethod
     def stance_features(comment_vectors: np.ndarray, post_vectors: np.ndarray) -> np.ndarray:

@@ -9,7 +9,13 @@ import pytest
 import yaml
 
 from rednote_affect.classifiers.base import ClassificationResult, load_codebook
-from rednote_affect.classifiers.heads import HeadsClassifier, PredictionInputs, TrainingData
+from rednote_affect.classifiers.heads import (
+    CueCounter,
+    HeadsClassifier,
+    PredictionInputs,
+    TrainingData,
+    load_lexicon,
+)
 from rednote_affect.embeddings import EmbeddingBackend
 from rednote_affect.inference import (
     EmbeddingLookup,
@@ -272,6 +278,51 @@ def test_heads_are_deterministic_and_version_follows_training_data():
     assert (
         HeadsClassifier(changed, lookup, "fake").version != HeadsClassifier(training, lookup, "fake").version
     )
+
+
+def test_cue_counts_every_occurrence_lower_cased_per_label():
+    counter = CueCounter(
+        {"joy": ["哈哈", "LOL"], "sadness": ["难过", "[泪]"], "neutral": [], "not_a_label": ["哈哈"]},
+        ["joy", "sadness", "neutral"],
+    )
+    counts = np.expm1(counter.counts(["哈哈哈 lol", "好难过[泪][泪]", "", "Lollipop"]))
+    # 哈哈哈 holds 哈哈 twice (overlaps count); LOL matches lower-cased, inside a longer word too.
+    assert np.allclose(counts, [[3, 0, 0], [0, 3, 0], [0, 0, 0], [1, 0, 0]])
+    assert CueCounter({}, ["joy"]).counts(["anything"]).tolist() == [[0.0]]
+
+
+def test_the_shipped_cue_lexicon_names_codebook_emotions_and_moves_the_heads():
+    import pandas as pd
+
+    codebook = load_codebook()
+    seed = pd.read_csv(Path(__file__).parents[2] / "seeds" / "lookups" / "emotion_cue_lexicon.csv")
+    lexicon = load_lexicon(seed)
+    assert set(lexicon) == set(codebook.emotions)
+    assert not seed.duplicated(["language", "cue"]).any()
+    # The lexicon's counts are features: with embeddings that say nothing, new texts whose only signal is a cue
+    # the training rows never used (心碎, 快乐) lean to that cue's emotion; the version follows the lexicon, so
+    # editing the seed retrains the heads.
+    contents = [f"comment {i}" for i in range(60)] + ["伤心 伤心"] * 10 + ["开森 开森"] * 10
+    emotions = ["neutral"] * 60 + ["sadness"] * 10 + ["joy"] * 10
+    stances = [codebook.stances[i % 3] for i in range(80)]
+    training = training_data(contents, ["post"] * 80, emotions, stances)
+    new_texts = ["心碎了", "好快乐"]
+    table = {text_hash(t): np.zeros(4, np.float32) for t in contents + ["post"] + new_texts}
+
+    def lookup(hashes, texts):
+        return np.array([table[h] for h in hashes])
+
+    with_lexicon = HeadsClassifier(training, lookup, "fake", lexicon=lexicon)
+    without = HeadsClassifier(training, lookup, "fake")
+    assert with_lexicon.predict_frame(inputs(new_texts, ["post"] * 2))["emotion"].tolist() == [
+        "sadness",
+        "joy",
+    ]
+    assert without.predict_frame(inputs(new_texts, ["post"] * 2))["emotion"].tolist() == [
+        "neutral",
+        "neutral",
+    ]
+    assert with_lexicon.version != without.version
 
 
 def test_heads_calibrate_on_held_out_posts_and_look_vectors_up_by_hash():
