@@ -2,7 +2,6 @@
 post and discussion): reproducible, and themes that change with the evidence while the topics do not."""
 
 import functools
-import hashlib
 import json
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rednote_affect.classifiers.base import stable_hash
 from rednote_affect.themes import assign_themes, post_representations, theme_prototypes
 
 pytestmark = pytest.mark.slow
@@ -44,7 +44,7 @@ def _vectored_inputs(repo):
     row_themes = evidence["note_id"].map(post_themes["theme"]).fillna(evidence["gold_theme"])
     vectors = []
     for record_id, theme in zip(evidence["record_id"], row_themes, strict=True):
-        seed = int.from_bytes(hashlib.sha256(str(record_id).encode()).digest()[:8], "big")
+        seed = int(stable_hash(str(record_id)), 16)
         vector = centres[themes.index(theme)] + 0.6 * np.random.default_rng(seed).normal(size=384)
         vectors.append((vector / np.linalg.norm(vector)).astype(np.float32))
     return posts, evidence.assign(embedding=vectors)
